@@ -1,1 +1,160 @@
+//! uc-codegen: Cisco UC schemas to typed Rust clients.
+//!
+//! The pipeline, one module per stage, each with its own error type:
+//! [`parse`] (WSDL/XSD files to raw models) -> [`interpret`] (raw models to the [`ir`]) ->
+//! [`passes`] (effects, names, boxing, sharing across versions) -> [`render`] (Rust source).
+//! `cisco-uc`'s build script calls [`generate`]; the `uc-codegen` binary offers `stats`,
+//! `diff` and `generate` to maintainers.
 
+pub mod interpret;
+pub mod ir;
+pub mod parse;
+pub mod passes;
+pub mod render;
+pub mod report;
+
+use std::path::{Path, PathBuf};
+
+use interpret::ServiceInfo;
+use ir::Service;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Parse(#[from] parse::ParseError),
+    #[error(transparent)]
+    Interpret(#[from] interpret::InterpretError),
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+    #[error("{path}: {message}")]
+    Layout { path: PathBuf, message: String },
+}
+
+/// The services of one schemas directory, and every file read to build them.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// AXL versions, oldest first.
+    pub axl: Vec<Service>,
+    pub ris: Option<Service>,
+    pub inputs: Vec<PathBuf>,
+}
+
+/// `15.0` -> `v15_0`.
+pub fn version_module(version: &str) -> String {
+    let clean: String = version.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    format!("v{clean}")
+}
+
+fn version_key(v: &str) -> Vec<u64> {
+    v.split(|c: char| !c.is_ascii_digit()).filter_map(|p| p.parse().ok()).collect()
+}
+
+/// Reads one WSDL and runs the interpreter and passes.
+pub fn load_service(wsdl_path: &Path, info: ServiceInfo) -> Result<(Service, Vec<PathBuf>), Error> {
+    let wsdl = parse::wsdl::read_wsdl(wsdl_path)?;
+    let mut service = interpret::interpret(&wsdl, info)?;
+    passes::run_all(&mut service);
+    Ok((service, wsdl.files_read))
+}
+
+/// The AXL toolkit of one version directory (`axl/15.0/AXLAPI.wsdl`).
+pub fn load_axl_version(dir: &Path) -> Result<(Service, Vec<PathBuf>), Error> {
+    let version = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::Layout { path: dir.into(), message: "not a version directory".into() })?
+        .to_string();
+    let wsdl = dir.join("AXLAPI.wsdl");
+    if !wsdl.is_file() {
+        return Err(Error::Layout { path: dir.into(), message: "no AXLAPI.wsdl in this AXL version directory".into() });
+    }
+    load_service(
+        &wsdl,
+        ServiceInfo { product: "axl".into(), module: version_module(&version), version, endpoint_path: "/axl/".into() },
+    )
+}
+
+/// Loads everything under a schemas directory: `axl/<version>/`, `ris/RISService70.wsdl`.
+pub fn load_dir(schemas: &Path) -> Result<Loaded, Error> {
+    let mut loaded = Loaded::default();
+    let axl = schemas.join("axl");
+    if axl.is_dir() {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&axl)
+            .map_err(|e| Error::Layout { path: axl.clone(), message: e.to_string() })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("AXLAPI.wsdl").is_file())
+            .collect();
+        dirs.sort_by_key(|d| version_key(&d.file_name().unwrap_or_default().to_string_lossy()));
+        for d in dirs {
+            let (s, files) = load_axl_version(&d)?;
+            loaded.axl.push(s);
+            loaded.inputs.extend(files);
+        }
+    }
+    let ris = schemas.join("ris").join("RISService70.wsdl");
+    if ris.is_file() {
+        let (s, files) = load_service(
+            &ris,
+            ServiceInfo {
+                product: "ris".into(),
+                version: String::new(),
+                module: String::new(),
+                endpoint_path: "/realtimeservice2/services/RISService70".into(),
+            },
+        )?;
+        loaded.ris = Some(s);
+        loaded.inputs.extend(files);
+    }
+    Ok(loaded)
+}
+
+/// Generated source files (name, content) for a loaded schemas directory.
+pub fn render_all(loaded: &Loaded, pretty: bool) -> Result<Vec<(String, String)>, Error> {
+    let mut files = Vec::new();
+    let sharing = passes::share_across_versions::compute(&loaded.axl);
+    let mut axl_mods = String::new();
+    let mut versions = Vec::new();
+    let mut arms = String::new();
+    for (i, s) in loaded.axl.iter().enumerate() {
+        let shared: Vec<Option<String>> =
+            sharing[i].iter().map(|d| d.map(|d| loaded.axl[d].module.clone())).collect();
+        let file = format!("axl_{}.rs", s.module);
+        files.push((file.clone(), render::render_service(s, &shared, pretty)?));
+        axl_mods.push_str(&format!(
+            "#[doc = \"AXL {v}.\"]\n#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]\npub mod {m} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{file}\")); }}\n",
+            v = s.version,
+            m = s.module
+        ));
+        versions.push(format!("{:?}", s.version));
+        arms.push_str(&format!("        {:?} => Some({}::OPERATIONS),\n", s.version, s.module));
+    }
+    axl_mods.push_str(&format!(
+        "/// The AXL versions compiled in, oldest first.\npub const VERSIONS: &[&str] = &[{}];\n\n/// The operations of one compiled version.\npub fn operations(version: &str) -> Option<&'static [&'static uc_wire::OperationDescriptor]> {{\n    match version {{\n{arms}        _ => None,\n    }}\n}}\n",
+        versions.join(", ")
+    ));
+    files.push(("axl.rs".into(), axl_mods));
+    let mut ris = String::new();
+    if let Some(s) = &loaded.ris {
+        files.push(("ris_service.rs".into(), render::render_service(s, &[], pretty)?));
+        ris.push_str("#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]\nmod service { include!(concat!(env!(\"OUT_DIR\"), \"/ris_service.rs\")); }\npub use service::*;\n/// Whether RISService70.wsdl was found at build time.\npub const AVAILABLE: bool = true;\n");
+    } else {
+        ris.push_str("/// Whether RISService70.wsdl was found at build time.\npub const AVAILABLE: bool = false;\n");
+    }
+    files.push(("ris.rs".into(), ris));
+    Ok(files)
+}
+
+/// Loads, renders and writes every file into `out_dir`; returns the input files read.
+/// Each file is written to a temporary name and renamed, so a failed run leaves no half file.
+pub fn generate(schemas: &Path, out_dir: &Path, pretty: bool) -> Result<Vec<PathBuf>, Error> {
+    let loaded = load_dir(schemas)?;
+    let files = render_all(&loaded, pretty)?;
+    for (name, content) in files {
+        let path = out_dir.join(&name);
+        let tmp = out_dir.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, content)
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .map_err(|e| Error::Layout { path: path.clone(), message: e.to_string() })?;
+    }
+    Ok(loaded.inputs)
+}

@@ -179,3 +179,45 @@ pub enum ScalarKind {
     /// A set of literal strings inside a union member.
     Literals(&'static [&'static str]),
 }
+
+// Short constructors keep the generated descriptor tables small.
+impl FieldDesc {
+    pub const fn new(name: &'static str, ty: FieldType, min: u32, max: u32) -> Self {
+        FieldDesc { name, ty, min, max, nillable: false, default: None, doc: "" }
+    }
+    pub const fn nillable(mut self) -> Self {
+        self.nillable = true;
+        self
+    }
+    pub const fn default_value(mut self, d: &'static str) -> Self {
+        self.default = Some(d);
+        self
+    }
+    pub const fn doc(mut self, d: &'static str) -> Self {
+        self.doc = d;
+        self
+    }
+}
+
+impl AttrDesc {
+    pub const fn new(name: &'static str, json: &'static str, ty: FieldType, required: bool) -> Self {
+        AttrDesc { name, json, ty, required }
+    }
+}
+
+impl Scalar {
+    pub const fn len(mut self, min: Option<u32>, max: Option<u32>) -> Self {
+        self.min_len = min;
+        self.max_len = max;
+        self
+    }
+    pub const fn range(mut self, min: Option<i64>, max: Option<i64>) -> Self {
+        self.min = min;
+        self.max = max;
+        self
+    }
+    pub const fn pattern(mut self, p: &'static str) -> Self {
+        self.pattern = Some(p);
+        self
+    }
+}
