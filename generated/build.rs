@@ -24,6 +24,8 @@ fn main() {
     let pretty = std::env::var("UC_CODEGEN_RAW").map_or(true, |v| v != "1");
     println!("cargo:rerun-if-changed={}", schemas.join("axl").display());
     println!("cargo:rerun-if-changed={}", schemas.join("ris").display());
+    // Tests validate generated requests against the very schemas the clients came from.
+    println!("cargo:rustc-env=UC_SCHEMAS_DIR_USED={}", schemas.display());
     match uc_codegen::generate(&schemas, &out, pretty) {
         Ok(inputs) => {
             for f in inputs {

@@ -556,7 +556,14 @@ fn decode_group(
 
 fn decode_element(f: &'static FieldDesc, el: &Element, path: &str) -> Result<Value, DecodeError> {
     if el.nil {
-        return Ok(Value::Nil);
+        // CUCM sends `xsi:nil="true" uuid=""` for unset references even where the schema does
+        // not declare the element nillable: an optional one then reads as absent.
+        if f.nillable {
+            return Ok(Value::Nil);
+        }
+        if f.min == 0 && !f.is_list() {
+            return Ok(Value::Absent);
+        }
     }
     match f.ty {
         FieldType::Scalar(_) => decode_scalar_text(f.ty, &el.text, path),
