@@ -66,7 +66,8 @@ pub fn parse(input: &str) -> Result<Element, XmlError> {
                     return Err(malformed(&reader, &e));
                 }
                 let msg = e.to_string();
-                if msg.contains("EOF") || msg.contains("Unexpected end") {
+                let at_end = reader.buffer_position() as usize >= input.len();
+                if at_end || msg.contains("EOF") || msg.contains("end of input") {
                     return Err(XmlError::Truncated);
                 }
                 return Err(malformed(&reader, &e));
@@ -498,6 +499,8 @@ fn decode_field(
     match found.first() {
         Some(&i) => decode_element(f, &children[i], &here),
         None if f.min == 0 => Ok(Value::Absent),
+        // Servers leave out nil elements they consider empty.
+        None if f.nillable => Ok(Value::Nil),
         None => Err(dec_err(&here, "required element is missing")),
     }
 }
