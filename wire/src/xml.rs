@@ -65,9 +65,9 @@ pub fn parse(input: &str) -> Result<Element, XmlError> {
                 if stack.is_empty() {
                     return Err(malformed(&reader, &e));
                 }
-                let msg = e.to_string();
+                // A syntax error at the very end (an unclosed tag or comment) is a cut-off body.
                 let at_end = reader.buffer_position() as usize >= input.len();
-                if at_end || msg.contains("EOF") || msg.contains("end of input") {
+                if at_end && matches!(e, quick_xml::Error::Syntax(_)) {
                     return Err(XmlError::Truncated);
                 }
                 return Err(malformed(&reader, &e));
