@@ -171,8 +171,29 @@ pub fn random(rng: &mut Rng, t: &'static TypeDesc, depth: u32) -> Value {
         }
         TypeKind::Choice { variants } => {
             let i = rng.below(variants.len() as u64) as usize;
-            Value::Choice(i as u32, Box::new(random_present(rng, &variants[i], depth)))
+            let mut v = random_present(rng, &variants[i], depth);
+            // A chosen group with nothing in it is not on the wire at all: fill its first member,
+            // so that the value has one encoding and one decoding.
+            if let (FieldType::Type(g), Value::Struct(members), true) = (variants[i].ty, &mut v, variants[i].is_group()) {
+                if let (TypeKind::Struct { fields, .. }, true) = (&g.kind, members.iter().all(is_empty)) {
+                    if let (Some(f), Some(slot)) = (fields.first(), members.first_mut()) {
+                        *slot = random_present(rng, f, depth);
+                    }
+                }
+            }
+            Value::Choice(i as u32, Box::new(v))
         }
+    }
+}
+
+/// Whether a value writes nothing to XML.
+pub fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Absent => true,
+        Value::List(items) => items.is_empty(),
+        Value::Any(items) => items.is_empty(),
+        Value::Struct(members) => members.iter().all(is_empty),
+        _ => false,
     }
 }
 
