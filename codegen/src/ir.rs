@@ -29,8 +29,15 @@ pub enum Effect {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Binding {
-    Soap { action: String, request_element: String, response_element: String },
-    Http { method: String, path: String },
+    Soap {
+        action: String,
+        request_element: String,
+        response_element: String,
+    },
+    Http {
+        method: String,
+        path: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,9 +65,18 @@ pub struct TypeDef {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeKind {
-    Struct { attrs: Vec<Attr>, text: Option<Scalar>, fields: Vec<Field> },
-    Choice { variants: Vec<Field> },
-    Enum { values: Vec<EnumValue>, open: bool },
+    Struct {
+        attrs: Vec<Attr>,
+        text: Option<Scalar>,
+        fields: Vec<Field>,
+    },
+    Choice {
+        variants: Vec<Field>,
+    },
+    Enum {
+        values: Vec<EnumValue>,
+        open: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -123,7 +139,14 @@ pub struct Scalar {
 
 impl Scalar {
     pub fn of(kind: ScalarKind) -> Scalar {
-        Scalar { kind, min_len: None, max_len: None, min: None, max: None, pattern: None }
+        Scalar {
+            kind,
+            min_len: None,
+            max_len: None,
+            min: None,
+            max: None,
+            pattern: None,
+        }
     }
 }
 

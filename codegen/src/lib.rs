@@ -41,12 +41,17 @@ pub struct Loaded {
 
 /// `15.0` -> `v15_0`.
 pub fn version_module(version: &str) -> String {
-    let clean: String = version.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let clean: String = version
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     format!("v{clean}")
 }
 
 fn version_key(v: &str) -> Vec<u64> {
-    v.split(|c: char| !c.is_ascii_digit()).filter_map(|p| p.parse().ok()).collect()
+    v.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|p| p.parse().ok())
+        .collect()
 }
 
 /// Reads one WSDL and runs the interpreter and passes.
@@ -62,15 +67,26 @@ pub fn load_axl_version(dir: &Path) -> Result<(Service, Vec<PathBuf>), Error> {
     let version = dir
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::Layout { path: dir.into(), message: "not a version directory".into() })?
+        .ok_or_else(|| Error::Layout {
+            path: dir.into(),
+            message: "not a version directory".into(),
+        })?
         .to_string();
     let wsdl = dir.join("AXLAPI.wsdl");
     if !wsdl.is_file() {
-        return Err(Error::Layout { path: dir.into(), message: "no AXLAPI.wsdl in this AXL version directory".into() });
+        return Err(Error::Layout {
+            path: dir.into(),
+            message: "no AXLAPI.wsdl in this AXL version directory".into(),
+        });
     }
     load_service(
         &wsdl,
-        ServiceInfo { product: "axl".into(), module: version_module(&version), version, endpoint_path: "/axl/".into() },
+        ServiceInfo {
+            product: "axl".into(),
+            module: version_module(&version),
+            version,
+            endpoint_path: "/axl/".into(),
+        },
     )
 }
 
@@ -80,7 +96,10 @@ pub fn load_dir(schemas: &Path) -> Result<Loaded, Error> {
     let axl = schemas.join("axl");
     if axl.is_dir() {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(&axl)
-            .map_err(|e| Error::Layout { path: axl.clone(), message: e.to_string() })?
+            .map_err(|e| Error::Layout {
+                path: axl.clone(),
+                message: e.to_string(),
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.join("AXLAPI.wsdl").is_file())
             .collect();
@@ -116,8 +135,10 @@ pub fn render_all(loaded: &Loaded, pretty: bool) -> Result<Vec<(String, String)>
     let mut versions = Vec::new();
     let mut arms = String::new();
     for (i, s) in loaded.axl.iter().enumerate() {
-        let shared: Vec<Option<String>> =
-            sharing[i].iter().map(|d| d.map(|d| loaded.axl[d].module.clone())).collect();
+        let shared: Vec<Option<String>> = sharing[i]
+            .iter()
+            .map(|d| d.map(|d| loaded.axl[d].module.clone()))
+            .collect();
         let file = format!("axl_{}.rs", s.module);
         files.push((file.clone(), render::render_service(s, &shared, pretty)?));
         axl_mods.push_str(&format!(
@@ -154,7 +175,10 @@ pub fn generate(schemas: &Path, out_dir: &Path, pretty: bool) -> Result<Vec<Path
         let tmp = out_dir.join(format!(".{name}.tmp"));
         std::fs::write(&tmp, content)
             .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|e| Error::Layout { path: path.clone(), message: e.to_string() })?;
+            .map_err(|e| Error::Layout {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
     }
     Ok(loaded.inputs)
 }

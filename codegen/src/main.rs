@@ -7,7 +7,10 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "uc-codegen", about = "Cisco UC schemas to typed Rust clients: statistics, diffs, generation")]
+#[command(
+    name = "uc-codegen",
+    about = "Cisco UC schemas to typed Rust clients: statistics, diffs, generation"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -51,7 +54,10 @@ fn run(cli: Cli) -> Result<(), uc_codegen::Error> {
         }
         Command::Generate { schemas, out, raw } => {
             let started = Instant::now();
-            std::fs::create_dir_all(&out).map_err(|e| uc_codegen::Error::Layout { path: out.clone(), message: e.to_string() })?;
+            std::fs::create_dir_all(&out).map_err(|e| uc_codegen::Error::Layout {
+                path: out.clone(),
+                message: e.to_string(),
+            })?;
             let inputs = uc_codegen::generate(&schemas, &out, !raw)?;
             eprintln!("generated from {} files in {:.2?}", inputs.len(), started.elapsed());
         }

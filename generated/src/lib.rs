@@ -16,8 +16,8 @@
 //! ```
 //!
 //! Where the schemas come from: the build reads `UC_SCHEMAS_DIR` (layout `axl/<version>/AXLAPI.wsdl`
-//! + `AXLSoap.xsd`, `ris/RISService70.wsdl`), else the small project-written samples in the
-//! workspace's `schemas/`. Each AXL version becomes `axl::v<version>` (`15.0` -> `v15_0`);
+//! with `AXLSoap.xsd`, and `ris/RISService70.wsdl`), else the small project-written samples in
+//! the workspace's `schemas/`. Each AXL version becomes `axl::v<version>` (`15.0` -> `v15_0`);
 //! types identical across versions are generated once and re-exported.
 //!
 //! Every operation also has a static [`OperationDescriptor`] (`axl::v15_0::OPERATIONS`) and all

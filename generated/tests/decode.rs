@@ -43,7 +43,10 @@ fn get_phone_writes_json_with_schema_names() {
     let json = uc_wire::json::to_json(op("getPhone").response, &v);
     assert_eq!(json["return"]["phone"]["name"], "SEP001122334455");
     assert_eq!(json["return"]["phone"]["devicePoolName"]["_value"], "Default");
-    assert_eq!(json["return"]["phone"]["uuid"], "{6F2D6AA2-3C6B-4B1A-9A6C-0B1E2D3C4F50}");
+    assert_eq!(
+        json["return"]["phone"]["uuid"],
+        "{6F2D6AA2-3C6B-4B1A-9A6C-0B1E2D3C4F50}"
+    );
     assert!(json["return"]["phone"].get("callingSearchSpaceName").is_none());
 }
 
@@ -73,7 +76,14 @@ fn execute_sql_query_rows_keep_columns_in_order() {
     let rows = &res.r#return.row;
     assert_eq!(rows.len(), 2);
     let cols: Vec<(&str, &str)> = rows[0].columns().collect();
-    assert_eq!(cols, vec![("name", "SEP001122334455"), ("description", "Lobby"), ("pkid", "6f2d6aa2-3c6b-4b1a-9a6c-0b1e2d3c4f50")]);
+    assert_eq!(
+        cols,
+        vec![
+            ("name", "SEP001122334455"),
+            ("description", "Lobby"),
+            ("pkid", "6f2d6aa2-3c6b-4b1a-9a6c-0b1e2d3c4f50")
+        ]
+    );
     assert_eq!(rows[1].column("description"), Some(""));
     let json = uc_wire::json::to_json(op("executeSQLQuery").response, &v);
     let keys: Vec<&String> = json["return"]["row"][0].as_object().unwrap().keys().collect();
@@ -83,9 +93,14 @@ fn execute_sql_query_rows_keep_columns_in_order() {
 #[test]
 fn axl_fault_gives_code_message_and_operation() {
     let err = interpret(op("getPhone"), 500, None, &fixture("axl/fault.xml")).unwrap_err();
-    let Error::Fault(f) = err else { panic!("expected a fault, got {err:?}") };
+    let Error::Fault(f) = err else {
+        panic!("expected a fault, got {err:?}")
+    };
     assert_eq!(f.axlcode, Some(5007));
-    assert_eq!(f.axlmessage.as_deref(), Some("Item not valid: The specified Phone was not found"));
+    assert_eq!(
+        f.axlmessage.as_deref(),
+        Some("Item not valid: The specified Phone was not found")
+    );
     assert_eq!(f.operation, "getPhone");
     assert_eq!(f.request.as_deref(), Some("getPhone"));
     assert!(f.to_string().contains("AXL error 5007"));
@@ -94,23 +109,52 @@ fn axl_fault_gives_code_message_and_operation() {
 #[test]
 fn each_http_failure_is_a_distinct_error() {
     let get = op("getPhone");
-    assert!(matches!(interpret(get, 401, None, "<html>Unauthorized</html>"), Err(Error::Unauthorized)));
-    assert!(matches!(interpret(get, 599, None, "Schema version is not supported"), Err(Error::VersionNotSupported(m)) if m.contains("not supported")));
-    assert!(matches!(interpret(get, 503, Some(5), "Service Unavailable"), Err(Error::Throttled { retry_after: Some(5) })));
+    assert!(matches!(
+        interpret(get, 401, None, "<html>Unauthorized</html>"),
+        Err(Error::Unauthorized)
+    ));
+    assert!(
+        matches!(interpret(get, 599, None, "Schema version is not supported"), Err(Error::VersionNotSupported(m)) if m.contains("not supported"))
+    );
+    assert!(matches!(
+        interpret(get, 503, Some(5), "Service Unavailable"),
+        Err(Error::Throttled { retry_after: Some(5) })
+    ));
     let html = fixture("axl/error-page.html");
-    assert!(matches!(interpret(get, 500, None, &html), Err(Error::HtmlPage { status: 500, title }) if title.contains("Internal Server Error")));
-    assert!(matches!(interpret(get, 200, None, &html), Err(Error::HtmlPage { status: 200, .. })));
+    assert!(
+        matches!(interpret(get, 500, None, &html), Err(Error::HtmlPage { status: 500, title }) if title.contains("Internal Server Error"))
+    );
+    assert!(matches!(
+        interpret(get, 200, None, &html),
+        Err(Error::HtmlPage { status: 200, .. })
+    ));
     let body = fixture("axl/getPhone.xml");
     let truncated = &body[..body.len() / 2];
-    assert!(matches!(interpret(get, 200, None, truncated), Err(Error::Truncated)), "{:?}", interpret(get, 200, None, truncated));
-    assert!(matches!(interpret(get, 200, None, "<a><b></a>"), Err(Error::Malformed(_))));
-    assert!(matches!(interpret(get, 200, None, "<notsoap/>"), Err(Error::NotSoap(_))));
-    assert!(matches!(interpret(get, 418, None, "teapot"), Err(Error::Http { status: 418, .. })));
+    assert!(
+        matches!(interpret(get, 200, None, truncated), Err(Error::Truncated)),
+        "{:?}",
+        interpret(get, 200, None, truncated)
+    );
+    assert!(matches!(
+        interpret(get, 200, None, "<a><b></a>"),
+        Err(Error::Malformed(_))
+    ));
+    assert!(matches!(
+        interpret(get, 200, None, "<notsoap/>"),
+        Err(Error::NotSoap(_))
+    ));
+    assert!(matches!(
+        interpret(get, 418, None, "teapot"),
+        Err(Error::Http { status: 418, .. })
+    ));
 }
 
 #[test]
 fn throttling_fault_is_recognised() {
-    let body = fixture("axl/fault.xml").replace("Item not valid: The specified Phone was not found", "Maximum AXL Memory Allocation Consumed");
+    let body = fixture("axl/fault.xml").replace(
+        "Item not valid: The specified Phone was not found",
+        "Maximum AXL Memory Allocation Consumed",
+    );
     let err = interpret(op("listPhone"), 500, None, &body).unwrap_err();
     assert!(err.is_throttling());
 }
@@ -126,8 +170,17 @@ fn ris_select_cm_device_decodes_with_state_info() {
     assert_eq!(devices.as_array().unwrap().len(), 2);
     assert_eq!(devices[0]["Name"], "SEP001122334455");
     assert_eq!(devices[0]["IPAddress"]["item"][0]["IP"], "10.1.1.21");
-    assert!(ret["StateInfo"].as_str().unwrap().starts_with("<StateInfo><Node Name=\"cucm-pub\""));
+    assert!(ret["StateInfo"]
+        .as_str()
+        .unwrap()
+        .starts_with("<StateInfo><Node Name=\"cucm-pub\""));
     let typed = cisco_uc::ris::SelectCmDeviceResponse::from_value(v).unwrap();
     assert!(typed.select_cm_device_return.state_info.contains("StateId=\"42\""));
-    assert_eq!(typed.select_cm_device_return.select_cm_device_result.total_devices_found, Nillable::Value(3));
+    assert_eq!(
+        typed
+            .select_cm_device_return
+            .select_cm_device_result
+            .total_devices_found,
+        Nillable::Value(3)
+    );
 }

@@ -38,7 +38,8 @@ fn every_operation_request_survives_xml_and_json_round_trips() {
                 op.name
             );
             let j = json::to_json(op.request, &original);
-            let from_json = json::from_json(op.request, &j).unwrap_or_else(|e| panic!("{} seed {seed}: {e}\n{j}", op.name));
+            let from_json =
+                json::from_json(op.request, &j).unwrap_or_else(|e| panic!("{} seed {seed}: {e}\n{j}", op.name));
             assert_eq!(
                 request_body(op, &from_json).unwrap(),
                 request_body(op, &original).unwrap(),
@@ -48,7 +49,10 @@ fn every_operation_request_survives_xml_and_json_round_trips() {
             checked += 1;
         }
     }
-    println!("{checked} random requests over {} operations round-tripped through XML and JSON", ops.len());
+    println!(
+        "{checked} random requests over {} operations round-tripped through XML and JSON",
+        ops.len()
+    );
 }
 
 fn typed_round_trip<T: Typed + Clone + PartialEq + std::fmt::Debug>(op_name: &str, seeds: u64) {
@@ -77,13 +81,24 @@ fn typed_requests_compare_equal_after_a_round_trip() {
 #[test]
 fn json_input_errors_name_the_path() {
     let op = cisco_uc::axl::v15_0::AxlClient::operation("getPhone").unwrap();
-    let err = json::from_json(op.request, &serde_json::json!({"name": "SEP1", "uuid": "{x}", "returnedTags": {"nmae": ""}})).unwrap_err();
+    let err = json::from_json(
+        op.request,
+        &serde_json::json!({"name": "SEP1", "uuid": "{x}", "returnedTags": {"nmae": ""}}),
+    )
+    .unwrap_err();
     let text = err.to_string();
     assert!(text.contains("give only one of name, uuid"), "{text}");
     assert!(text.contains("$.returnedTags.nmae: unknown field"), "{text}");
     let err = json::from_json(op.request, &serde_json::json!({})).unwrap_err();
     assert!(err.to_string().contains("one of name, uuid is required"), "{err}");
     let op = cisco_uc::axl::v15_0::AxlClient::operation("listPhone").unwrap();
-    let err = json::from_json(op.request, &serde_json::json!({"searchCriteria": {"name": "%"}, "returnedTags": {}, "first": "ten"})).unwrap_err();
-    assert!(err.to_string().contains("$.first: 'ten' is not a non-negative integer"), "{err}");
+    let err = json::from_json(
+        op.request,
+        &serde_json::json!({"searchCriteria": {"name": "%"}, "returnedTags": {}, "first": "ten"}),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("$.first: 'ten' is not a non-negative integer"),
+        "{err}"
+    );
 }

@@ -1,55 +1,159 @@
 //! The codegen snapshots (written by uc-codegen's snapshot tests) compile against uc-wire,
 //! and behave as the constructs they come from should.
 
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod choice {
     include!("snapshots/choice.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod extension {
     include!("snapshots/extension.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod anonymous_nested {
     include!("snapshots/anonymous_nested.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod simple_types {
     include!("snapshots/simple_types.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod open_enum {
     include!("snapshots/open_enum.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod xinteger_boolean {
     include!("snapshots/xinteger_boolean.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod nillable_occurs {
     include!("snapshots/nillable_occurs.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod attributes {
     include!("snapshots/attributes.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod any {
     include!("snapshots/any.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod keywords {
     include!("snapshots/keywords.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod case_clash {
     include!("snapshots/case_clash.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod recursion {
     include!("snapshots/recursion.rs");
 }
-#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+#[allow(
+    clippy::all,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    dead_code,
+    unused_imports,
+    missing_docs
+)]
 mod long_sequence {
     include!("snapshots/long_sequence.rs");
 }
@@ -62,10 +166,25 @@ fn xml_of<T: Typed>(op: &'static uc_wire::OperationDescriptor, v: T) -> String {
 
 #[test]
 fn keywords_and_case_only_clashes_get_distinct_names() {
-    let req = keywords::Req { r#return: "r".into(), r#type: "t".into(), self_: "s".into(), r#match: "m".into(), url: "U".into(), url_2: "u".into() };
+    let req = keywords::Req {
+        r#return: "r".into(),
+        r#type: "t".into(),
+        self_: "s".into(),
+        r#match: "m".into(),
+        url: "U".into(),
+        url_2: "u".into(),
+    };
     let body = xml_of(&keywords::O_test_op, req);
-    assert!(body.contains("<return>r</return><type>t</type><self>s</self><match>m</match><URL>U</URL><url>u</url>"), "{body}");
-    let _distinct = (case_clash::XUcService::default(), case_clash::XUCService::default(), case_clash::SelectReturn::default(), case_clash::SelectReturn2::default());
+    assert!(
+        body.contains("<return>r</return><type>t</type><self>s</self><match>m</match><URL>U</URL><url>u</url>"),
+        "{body}"
+    );
+    let _distinct = (
+        case_clash::XUcService::default(),
+        case_clash::XUCService::default(),
+        case_clash::SelectReturn::default(),
+        case_clash::SelectReturn2::default(),
+    );
 }
 
 #[test]
@@ -75,14 +194,27 @@ fn attributes_that_clash_with_elements_take_an_at_sign_in_json() {
         ctiid: Some(7),
         version: "1".into(),
         uuid_2: "element".into(),
-        device_pool_name: attributes::XFkType { uuid: None, value: "Default".into() },
+        device_pool_name: attributes::XFkType {
+            uuid: None,
+            value: "Default".into(),
+        },
     };
     let j = json::to_json(attributes::Req::DESC, &req.clone().into_value());
-    assert_eq!(j, serde_json::json!({"@uuid": "attr", "ctiid": 7, "version": "1", "uuid": "element", "devicePoolName": "Default"}));
+    assert_eq!(
+        j,
+        serde_json::json!({"@uuid": "attr", "ctiid": 7, "version": "1", "uuid": "element", "devicePoolName": "Default"})
+    );
     let back = attributes::Req::from_value(json::from_json(attributes::Req::DESC, &j).unwrap()).unwrap();
     assert_eq!(back, req);
-    let missing = json::from_json(attributes::Req::DESC, &serde_json::json!({"uuid": "e", "devicePoolName": "x"})).unwrap_err();
-    assert!(missing.to_string().contains("$.version: required attribute is missing"), "{missing}");
+    let missing = json::from_json(
+        attributes::Req::DESC,
+        &serde_json::json!({"uuid": "e", "devicePoolName": "x"}),
+    )
+    .unwrap_err();
+    assert!(
+        missing.to_string().contains("$.version: required attribute is missing"),
+        "{missing}"
+    );
 }
 
 #[test]
@@ -91,11 +223,17 @@ fn open_enums_keep_unknown_strings_and_closed_enums_refuse_them() {
     let req = open_enum::Req::from_value(v).unwrap();
     assert_eq!(req.time_zone, open_enum::XTimeZone::Other("Mars/Olympus".into()));
     let v = json::from_json(open_enum::Req::DESC, &serde_json::json!({"timeZone": "Etc/GMT-0"})).unwrap();
-    assert_eq!(open_enum::Req::from_value(v).unwrap().time_zone, open_enum::XTimeZone::EtcGMT0);
+    assert_eq!(
+        open_enum::Req::from_value(v).unwrap().time_zone,
+        open_enum::XTimeZone::EtcGMT0
+    );
     let err = json::from_json(simple_types::Req::DESC, &serde_json::json!({"name": "n", "uuid": "u", "port": 70000, "moh": "x", "mode": "Maybe", "when": "t", "ratio": 1.5, "count": 1})).unwrap_err().to_string();
     assert!(err.contains("$.port: must be at most 65535"), "{err}");
     assert!(err.contains("$.moh: matches none of the union's member types"), "{err}");
-    assert!(err.contains("$.mode: 'Maybe' is not allowed; expected one of 'On', 'Off'"), "{err}");
+    assert!(
+        err.contains("$.mode: 'Maybe' is not allowed; expected one of 'On', 'Off'"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -118,17 +256,29 @@ fn nillable_elements_send_xsi_nil() {
     };
     let body = xml_of(&nillable_occurs::O_test_op, req);
     assert!(body.contains("<nillableRequired xsi:nil=\"true\"/><nillableOptional xsi:nil=\"true\"/><atLeastTwo>1</atLeastTwo><atLeastTwo>2</atLeastTwo>"), "{body}");
-    let err = json::from_json(nillable_occurs::Req::DESC, &serde_json::json!({"required": "r", "nillableRequired": null, "atLeastTwo": [1]})).unwrap_err();
-    assert!(err.to_string().contains("$.atLeastTwo: at least 2 item(s) required"), "{err}");
+    let err = json::from_json(
+        nillable_occurs::Req::DESC,
+        &serde_json::json!({"required": "r", "nillableRequired": null, "atLeastTwo": [1]}),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("$.atLeastTwo: at least 2 item(s) required"),
+        "{err}"
+    );
 }
 
 #[test]
 fn choices_of_sequences_pick_the_variant_from_the_elements_present() {
-    let v = json::from_json(choice::Req::DESC, &serde_json::json!({"uuid": "u", "dirn": "1000", "partition": "PT"})).unwrap();
+    let v = json::from_json(
+        choice::Req::DESC,
+        &serde_json::json!({"uuid": "u", "dirn": "1000", "partition": "PT"}),
+    )
+    .unwrap();
     let req = choice::Req::from_value(v).unwrap();
     assert!(matches!(req.name_or_uuid, choice::ReqNameOrUuid::Uuid(_)));
     let body = xml_of(&choice::O_test_op, req.clone());
-    let back = choice::Req::from_value(xml::decode_struct(choice::Req::DESC, &xml::parse(&body).unwrap(), "").unwrap()).unwrap();
+    let back = choice::Req::from_value(xml::decode_struct(choice::Req::DESC, &xml::parse(&body).unwrap(), "").unwrap())
+        .unwrap();
     assert_eq!(back, req);
 }
 
@@ -139,7 +289,10 @@ fn any_content_round_trips() {
     let req = any::Req::from_value(v.clone()).unwrap();
     assert_eq!(req.vendor_config.any.0.len(), 2);
     assert_eq!(req.row[0].column("c2"), Some("v2"));
-    assert_eq!(json::to_json(any::Req::DESC, &v)["row"][0], serde_json::json!({"c1": "v1", "c2": "v2"}));
+    assert_eq!(
+        json::to_json(any::Req::DESC, &v)["row"][0],
+        serde_json::json!({"c1": "v1", "c2": "v2"})
+    );
     let _ = Value::Absent;
 }
 
@@ -147,10 +300,19 @@ fn any_content_round_trips() {
 fn recursive_types_are_boxed_and_round_trip() {
     let node = recursion::Node {
         label: "root".into(),
-        parent: Some(Box::new(recursion::Node { label: "p".into(), ..Default::default() })),
-        children: vec![recursion::Node { label: "c".into(), ..Default::default() }],
+        parent: Some(Box::new(recursion::Node {
+            label: "p".into(),
+            ..Default::default()
+        })),
+        children: vec![recursion::Node {
+            label: "c".into(),
+            ..Default::default()
+        }],
     };
     let body = xml_of(&recursion::O_test_op, node.clone());
-    let back = recursion::Node::from_value(xml::decode_struct(recursion::Node::DESC, &xml::parse(&body).unwrap(), "").unwrap()).unwrap();
+    let back = recursion::Node::from_value(
+        xml::decode_struct(recursion::Node::DESC, &xml::parse(&body).unwrap(), "").unwrap(),
+    )
+    .unwrap();
     assert_eq!(back, node);
 }

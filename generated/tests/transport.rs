@@ -35,7 +35,12 @@ async fn serve(delay: Duration) -> (String, Arc<Mutex<Seen>>) {
                 };
                 // Basic auth "axl:secret".
                 if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Basic YXhsOnNlY3JldA==") {
-                    return (StatusCode::UNAUTHORIZED, HeaderMap::new(), "<html><title>401</title></html>".to_string()).into_response();
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        HeaderMap::new(),
+                        "<html><title>401</title></html>".to_string(),
+                    )
+                        .into_response();
                 }
                 let mut out = HeaderMap::new();
                 if first {
@@ -63,7 +68,10 @@ async fn calls_send_soap_action_auth_and_reuse_the_session_cookie() {
     let (h1, body) = &seen.requests[0];
     assert_eq!(h1["soapaction"], "\"CUCM:DB ver=15.0 getCCMVersion\"");
     assert!(h1["content-type"].to_str().unwrap().starts_with("text/xml"));
-    assert!(body.contains("<ns:getCCMVersion xmlns:ns=\"http://www.cisco.com/AXL/API/15.0\""), "{body}");
+    assert!(
+        body.contains("<ns:getCCMVersion xmlns:ns=\"http://www.cisco.com/AXL/API/15.0\""),
+        "{body}"
+    );
     assert!(h1.get("cookie").is_none());
     let (h2, _) = &seen.requests[1];
     assert_eq!(h2["cookie"], "JSESSIONIDSSO=ABC123");
@@ -73,7 +81,10 @@ async fn calls_send_soap_action_auth_and_reuse_the_session_cookie() {
 async fn wrong_password_is_unauthorized() {
     let (url, _) = serve(Duration::ZERO).await;
     let client = axl::AxlClient::new(&ClientConfig::new(&url, "axl", "wrong")).unwrap();
-    assert!(matches!(client.get_ccm_version(Default::default()).await, Err(Error::Unauthorized)));
+    assert!(matches!(
+        client.get_ccm_version(Default::default()).await,
+        Err(Error::Unauthorized)
+    ));
 }
 
 struct CountingHook {
@@ -101,15 +112,33 @@ impl CallHook for CountingHook {
 #[tokio::test]
 async fn every_call_passes_through_the_hook() {
     let (url, seen) = serve(Duration::ZERO).await;
-    let hook = Arc::new(CountingHook { before: AtomicUsize::new(0), after: AtomicUsize::new(0), deny: false });
-    let client = axl::AxlClient::new(&ClientConfig::new(&url, "axl", "secret")).unwrap().with_hook(hook.clone());
+    let hook = Arc::new(CountingHook {
+        before: AtomicUsize::new(0),
+        after: AtomicUsize::new(0),
+        deny: false,
+    });
+    let client = axl::AxlClient::new(&ClientConfig::new(&url, "axl", "secret"))
+        .unwrap()
+        .with_hook(hook.clone());
     client.get_ccm_version(Default::default()).await.unwrap();
-    assert_eq!((hook.before.load(Ordering::SeqCst), hook.after.load(Ordering::SeqCst)), (1, 1));
+    assert_eq!(
+        (hook.before.load(Ordering::SeqCst), hook.after.load(Ordering::SeqCst)),
+        (1, 1)
+    );
 
-    let deny = Arc::new(CountingHook { before: AtomicUsize::new(0), after: AtomicUsize::new(0), deny: true });
-    let client = axl::AxlClient::new(&ClientConfig::new(&url, "axl", "secret")).unwrap().with_hook(deny.clone());
+    let deny = Arc::new(CountingHook {
+        before: AtomicUsize::new(0),
+        after: AtomicUsize::new(0),
+        deny: true,
+    });
+    let client = axl::AxlClient::new(&ClientConfig::new(&url, "axl", "secret"))
+        .unwrap()
+        .with_hook(deny.clone());
     let err = client.get_ccm_version(Default::default()).await.unwrap_err();
-    assert!(matches!(&err, Error::Refused(m) if m.contains("getCCMVersion is not in the profile")), "{err}");
+    assert!(
+        matches!(&err, Error::Refused(m) if m.contains("getCCMVersion is not in the profile")),
+        "{err}"
+    );
     assert_eq!(seen.lock().unwrap().requests.len(), 1, "a refused call sends nothing");
 }
 

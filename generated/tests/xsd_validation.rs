@@ -32,7 +32,11 @@ fn validate_all(ops: &[&'static OperationDescriptor], xsd: &Path) -> (usize, Vec
         .expect("xmllint must be installed (Debian package libxml2-utils)");
     let stderr = String::from_utf8_lossy(&output.stderr);
     let validated = stderr.lines().filter(|l| l.ends_with(" validates")).count();
-    let failures: Vec<String> = stderr.lines().filter(|l| !l.ends_with(" validates")).map(str::to_string).collect();
+    let failures: Vec<String> = stderr
+        .lines()
+        .filter(|l| !l.ends_with(" validates"))
+        .map(str::to_string)
+        .collect();
     (validated, failures)
 }
 
@@ -43,8 +47,16 @@ fn every_axl_request_validates_against_axlsoap_xsd() {
         let ops = cisco_uc::axl::operations(version).unwrap();
         let xsd = schemas_dir().join("axl").join(version).join("AXLSoap.xsd");
         let (validated, failures) = validate_all(ops, &xsd);
-        println!("AXL {version}: {validated} of {} minimal requests validate against {}", ops.len(), xsd.display());
-        assert!(failures.is_empty(), "xmllint problems:\n{}", failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+        println!(
+            "AXL {version}: {validated} of {} minimal requests validate against {}",
+            ops.len(),
+            xsd.display()
+        );
+        assert!(
+            failures.is_empty(),
+            "xmllint problems:\n{}",
+            failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+        );
         assert_eq!(validated, ops.len());
     }
 }
@@ -66,7 +78,12 @@ fn ris_xsd(dir: &Path) -> PathBuf {
 
 #[test]
 fn every_ris_request_validates_against_the_wsdl_schema() {
-    assert!(cisco_uc::ris::AVAILABLE);
+    const {
+        assert!(
+            cisco_uc::ris::AVAILABLE,
+            "RISService70.wsdl was not found at build time"
+        )
+    };
     let dir = tempfile::tempdir().unwrap();
     let xsd = ris_xsd(dir.path());
     let ops = cisco_uc::ris::OPERATIONS;

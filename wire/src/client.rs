@@ -63,7 +63,10 @@ pub struct SoapClient {
 
 impl std::fmt::Debug for SoapClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SoapClient").field("url", &self.url).field("username", &self.username).finish()
+        f.debug_struct("SoapClient")
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .finish()
     }
 }
 
@@ -77,7 +80,10 @@ pub struct TypedCall<'a, R> {
 impl<R: Wire> Future for TypedCall<'_, R> {
     type Output = Result<R, Error>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.inner.as_mut().poll(cx).map(|r| r.and_then(|v| R::from_value(v).map_err(Error::Shape)))
+        self.inner
+            .as_mut()
+            .poll(cx)
+            .map(|r| r.and_then(|v| R::from_value(v).map_err(Error::Shape)))
     }
 }
 
@@ -128,7 +134,10 @@ impl SoapClient {
 
     /// Sends a value and converts the response to `R` (generated methods use this).
     pub fn typed<'a, R: Wire>(&'a self, op: &'static OperationDescriptor, request: Value) -> TypedCall<'a, R> {
-        TypedCall { inner: self.call(op, request), _out: PhantomData }
+        TypedCall {
+            inner: self.call(op, request),
+            _out: PhantomData,
+        }
     }
 
     async fn call_value(&self, op: &'static OperationDescriptor, request: Value) -> Result<Value, Error> {
@@ -185,18 +194,21 @@ pub fn interpret(
         599 => return Err(Error::VersionNotSupported(excerpt(body))),
         503 => {
             if let Some(f) = soap::fault_in(op, body) {
-                return Err(Error::Fault(f));
+                return Err(Error::Fault(Box::new(f)));
             }
             return Err(Error::Throttled { retry_after });
         }
         _ => {
             if let Some(f) = soap::fault_in(op, body) {
-                return Err(Error::Fault(f));
+                return Err(Error::Fault(Box::new(f)));
             }
             if let Some(title) = html_page(body) {
                 return Err(Error::HtmlPage { status, title });
             }
-            return Err(Error::Http { status, excerpt: excerpt(body) });
+            return Err(Error::Http {
+                status,
+                excerpt: excerpt(body),
+            });
         }
     }
     if let Some(title) = html_page(body) {

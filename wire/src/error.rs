@@ -20,7 +20,11 @@ impl std::fmt::Display for Fault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.axlcode, &self.axlmessage) {
             (Some(code), Some(msg)) => write!(f, "{} failed: AXL error {code}: {msg}", self.operation),
-            _ => write!(f, "{} failed: SOAP fault {}: {}", self.operation, self.faultcode, self.faultstring),
+            _ => write!(
+                f,
+                "{} failed: SOAP fault {}: {}",
+                self.operation, self.faultcode, self.faultstring
+            ),
         }
     }
 }
@@ -38,7 +42,7 @@ pub enum Error {
     #[error("unexpected HTTP {status}: {excerpt}")]
     Http { status: u16, excerpt: String },
     #[error("{0}")]
-    Fault(Fault),
+    Fault(Box<Fault>),
     #[error("the response body is truncated")]
     Truncated,
     #[error("the response is not valid XML: {0}")]

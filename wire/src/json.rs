@@ -42,7 +42,10 @@ pub fn to_json(ty: &'static TypeDesc, v: &Value) -> Json {
 }
 
 fn problem(problems: &mut Vec<JsonProblem>, path: &str, message: impl Into<String>) {
-    problems.push(JsonProblem { path: path.to_string(), message: message.into() });
+    problems.push(JsonProblem {
+        path: path.to_string(),
+        message: message.into(),
+    });
 }
 
 fn key_path(path: &str, key: &str) -> String {
@@ -61,7 +64,11 @@ fn decode_type(t: &'static TypeDesc, json: &Json, path: &str, problems: &mut Vec
                     .iter()
                     .map(|a| {
                         if a.required {
-                            problem(problems, path, format!("attribute {} is required: use an object", a.json));
+                            problem(
+                                problems,
+                                path,
+                                format!("attribute {} is required: use an object", a.json),
+                            );
                         }
                         Value::Absent
                     })
@@ -176,7 +183,11 @@ fn decode_field(
         Some(Json::Null) if f.nillable => Value::Nil,
         Some(Json::Null) => {
             if f.min > 0 {
-                problem(problems, &here, "required field is null (the schema does not allow nil here)");
+                problem(
+                    problems,
+                    &here,
+                    "required field is null (the schema does not allow nil here)",
+                );
             }
             Value::Absent
         }
@@ -266,15 +277,22 @@ fn decode_group(
                             json_names(&variants[*i], &mut given);
                         }
                         given.retain(|n| obj.contains_key(*n));
-                        problem(problems, path, format!("give only one of {} (found {})", all.join(", "), given.join(", ")));
+                        problem(
+                            problems,
+                            path,
+                            format!("give only one of {} (found {})", all.join(", "), given.join(", ")),
+                        );
                         all.iter().for_each(|n| seen.push(n));
                         Value::Absent
                     }
                 }
             }
-            TypeKind::Struct { fields, .. } => {
-                Value::Struct(fields.iter().map(|f| decode_field(f, obj, path, seen, problems)).collect())
-            }
+            TypeKind::Struct { fields, .. } => Value::Struct(
+                fields
+                    .iter()
+                    .map(|f| decode_field(f, obj, path, seen, problems))
+                    .collect(),
+            ),
             TypeKind::Enum { .. } => Value::Absent,
         },
         _ => Value::Absent,
@@ -322,9 +340,10 @@ pub fn check_scalar(s: Scalar, text: &str) -> Result<Value, String> {
         }
     }
     match s.kind {
-        ScalarKind::Literals(values) if !values.contains(&text) => {
-            Err(format!("must be one of {}", values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")))
-        }
+        ScalarKind::Literals(values) if !values.contains(&text) => Err(format!(
+            "must be one of {}",
+            values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")
+        )),
         ScalarKind::Union(members) if !members.iter().any(|m| check_scalar(*m, text).is_ok()) => {
             Err("matches none of the union's member types".to_string())
         }
@@ -345,20 +364,25 @@ fn decode_scalar(ty: FieldType, j: &Json, path: &str, problems: &mut Vec<JsonPro
                 Value::Absent
             }
         },
-        FieldType::Type(TypeDesc { kind: TypeKind::Enum { values, open }, .. }) => {
-            match values.iter().position(|v| *v == text) {
-                Some(i) => Value::Enum(i as u32),
-                None if *open => Value::Str(text),
-                None => {
-                    let mut shown: Vec<String> = values.iter().take(12).map(|v| format!("'{v}'")).collect();
-                    if values.len() > 12 {
-                        shown.push(format!("... ({} values)", values.len()));
-                    }
-                    problem(problems, path, format!("'{text}' is not allowed; expected one of {}", shown.join(", ")));
-                    Value::Absent
+        FieldType::Type(TypeDesc {
+            kind: TypeKind::Enum { values, open },
+            ..
+        }) => match values.iter().position(|v| *v == text) {
+            Some(i) => Value::Enum(i as u32),
+            None if *open => Value::Str(text),
+            None => {
+                let mut shown: Vec<String> = values.iter().take(12).map(|v| format!("'{v}'")).collect();
+                if values.len() > 12 {
+                    shown.push(format!("... ({} values)", values.len()));
                 }
+                problem(
+                    problems,
+                    path,
+                    format!("'{text}' is not allowed; expected one of {}", shown.join(", ")),
+                );
+                Value::Absent
             }
-        }
+        },
         _ => {
             problem(problems, path, "expected a simple value");
             Value::Absent
@@ -380,7 +404,10 @@ fn any_from_json(name: &str, j: &Json) -> AnyElement {
             children: m.iter().flat_map(|(k, v)| any_items(k, v)).collect(),
             ..Default::default()
         },
-        Json::Null => AnyElement { name: name.to_string(), ..Default::default() },
+        Json::Null => AnyElement {
+            name: name.to_string(),
+            ..Default::default()
+        },
         other => AnyElement::leaf(name, scalar_text(other).unwrap_or_default()),
     }
 }
@@ -470,15 +497,30 @@ fn encode_single(f: &'static FieldDesc, v: &Value) -> Json {
 fn encode_group(ty: FieldType, v: &Value, m: &mut Map<String, Json>) {
     match (ty, v) {
         (FieldType::AnyElements, Value::Any(items)) if !items.is_empty() => {
-            let holder = AnyElement { children: items.clone(), ..Default::default() };
+            let holder = AnyElement {
+                children: items.clone(),
+                ..Default::default()
+            };
             m.insert(ANY_KEY.to_string(), any_to_json(&holder));
         }
-        (FieldType::Type(TypeDesc { kind: TypeKind::Choice { variants }, .. }), Value::Choice(i, inner)) => {
+        (
+            FieldType::Type(TypeDesc {
+                kind: TypeKind::Choice { variants },
+                ..
+            }),
+            Value::Choice(i, inner),
+        ) => {
             if let Some(f) = variants.get(*i as usize) {
                 encode_field(f, inner, m);
             }
         }
-        (FieldType::Type(TypeDesc { kind: TypeKind::Struct { fields, .. }, .. }), Value::Struct(members)) => {
+        (
+            FieldType::Type(TypeDesc {
+                kind: TypeKind::Struct { fields, .. },
+                ..
+            }),
+            Value::Struct(members),
+        ) => {
             for (f, v) in fields.iter().zip(members) {
                 encode_field(f, v, m);
             }
@@ -497,9 +539,13 @@ fn encode_scalar(v: &Value, ty: FieldType) -> Json {
         Value::XInt(Some(i)) => Json::Number((*i).into()),
         Value::XInt(None) => Json::String(String::new()),
         Value::Enum(i) => match ty {
-            FieldType::Type(TypeDesc { kind: TypeKind::Enum { values, .. }, .. }) => {
-                values.get(*i as usize).map(|s| Json::String(s.to_string())).unwrap_or(Json::Null)
-            }
+            FieldType::Type(TypeDesc {
+                kind: TypeKind::Enum { values, .. },
+                ..
+            }) => values
+                .get(*i as usize)
+                .map(|s| Json::String(s.to_string()))
+                .unwrap_or(Json::Null),
             _ => Json::Null,
         },
         _ => Json::Null,

@@ -25,7 +25,11 @@ fn scalar_value(s: &Scalar) -> Value {
         ScalarKind::UInt => 0,
         _ => i64::MIN,
     });
-    let n = if s.min.is_none() && s.max.map_or(true, |m| m >= 1) { 1 } else { lo };
+    let n = if s.min.is_none() && s.max.is_none_or(|m| m >= 1) {
+        1
+    } else {
+        lo
+    };
     match s.kind {
         ScalarKind::String => Value::Str(sample_text(s)),
         ScalarKind::Bool | ScalarKind::AxlBool => Value::Bool(true),
@@ -83,7 +87,11 @@ fn minimal_one(f: &'static FieldDesc) -> Value {
 
 fn minimal_field(f: &'static FieldDesc) -> Value {
     if f.min == 0 {
-        return if f.is_list() { Value::List(Vec::new()) } else { Value::Absent };
+        return if f.is_list() {
+            Value::List(Vec::new())
+        } else {
+            Value::Absent
+        };
     }
     if f.is_list() {
         return Value::List((0..f.min).map(|_| minimal_of(f.ty)).collect());
@@ -99,7 +107,7 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -109,7 +117,7 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            self.next() % n
+            self.next_u64() % n
         }
     }
     pub fn chance(&mut self, percent: u64) -> bool {
@@ -159,7 +167,13 @@ pub fn random(rng: &mut Rng, t: &'static TypeDesc, depth: u32) -> Value {
         TypeKind::Struct { attrs, text, fields } => {
             let mut m: Vec<Value> = attrs
                 .iter()
-                .map(|a| if a.required || rng.chance(50) { random_of(rng, a.ty, depth) } else { Value::Absent })
+                .map(|a| {
+                    if a.required || rng.chance(50) {
+                        random_of(rng, a.ty, depth)
+                    } else {
+                        Value::Absent
+                    }
+                })
                 .collect();
             if let Some(s) = text {
                 m.push(random_scalar(rng, &s));
@@ -174,7 +188,8 @@ pub fn random(rng: &mut Rng, t: &'static TypeDesc, depth: u32) -> Value {
             let mut v = random_present(rng, &variants[i], depth);
             // A chosen group with nothing in it is not on the wire at all: fill its first member,
             // so that the value has one encoding and one decoding.
-            if let (FieldType::Type(g), Value::Struct(members), true) = (variants[i].ty, &mut v, variants[i].is_group()) {
+            if let (FieldType::Type(g), Value::Struct(members), true) = (variants[i].ty, &mut v, variants[i].is_group())
+            {
                 if let (TypeKind::Struct { fields, .. }, true) = (&g.kind, members.iter().all(is_empty)) {
                     if let (Some(f), Some(slot)) = (fields.first(), members.first_mut()) {
                         *slot = random_present(rng, f, depth);
@@ -205,17 +220,26 @@ fn random_of(rng: &mut Rng, ty: FieldType, depth: u32) -> Value {
             let cols = (0..rng.below(3) + 1)
                 .map(|i| AnyElement::leaf(format!("col{i}"), format!("v{}", rng.below(99))))
                 .collect();
-            Value::Any(vec![AnyElement { children: cols, ..Default::default() }])
+            Value::Any(vec![AnyElement {
+                children: cols,
+                ..Default::default()
+            }])
         }
-        FieldType::AnyElements => {
-            Value::Any((0..rng.below(3)).map(|i| AnyElement::leaf(format!("e{i}"), "x")).collect())
-        }
+        FieldType::AnyElements => Value::Any(
+            (0..rng.below(3))
+                .map(|i| AnyElement::leaf(format!("e{i}"), "x"))
+                .collect(),
+        ),
     }
 }
 
 fn random_present(rng: &mut Rng, f: &'static FieldDesc, depth: u32) -> Value {
     if f.is_list() {
-        let max = if f.max == UNBOUNDED { f.min + 3 } else { f.max.min(f.min + 3) };
+        let max = if f.max == UNBOUNDED {
+            f.min + 3
+        } else {
+            f.max.min(f.min + 3)
+        };
         let n = f.min.max(1) + rng.below((max - f.min.max(1)) as u64 + 1) as u32;
         return Value::List((0..n).map(|_| random_item(rng, f, depth)).collect());
     }
@@ -233,7 +257,11 @@ fn random_item(rng: &mut Rng, f: &'static FieldDesc, depth: u32) -> Value {
 fn random_field(rng: &mut Rng, f: &'static FieldDesc, depth: u32) -> Value {
     let wanted = f.min > 0 || (depth > 0 && rng.chance(50));
     if !wanted {
-        return if f.is_list() { Value::List(Vec::new()) } else { Value::Absent };
+        return if f.is_list() {
+            Value::List(Vec::new())
+        } else {
+            Value::Absent
+        };
     }
     random_present(rng, f, depth)
 }

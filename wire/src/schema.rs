@@ -158,7 +158,14 @@ pub struct Scalar {
 
 impl Scalar {
     pub const fn of(kind: ScalarKind) -> Scalar {
-        Scalar { kind, min_len: None, max_len: None, min: None, max: None, pattern: None }
+        Scalar {
+            kind,
+            min_len: None,
+            max_len: None,
+            min: None,
+            max: None,
+            pattern: None,
+        }
     }
 }
 
@@ -183,7 +190,15 @@ pub enum ScalarKind {
 // Short constructors keep the generated descriptor tables small.
 impl FieldDesc {
     pub const fn new(name: &'static str, ty: FieldType, min: u32, max: u32) -> Self {
-        FieldDesc { name, ty, min, max, nillable: false, default: None, doc: "" }
+        FieldDesc {
+            name,
+            ty,
+            min,
+            max,
+            nillable: false,
+            default: None,
+            doc: "",
+        }
     }
     pub const fn nillable(mut self) -> Self {
         self.nillable = true;
@@ -201,7 +216,12 @@ impl FieldDesc {
 
 impl AttrDesc {
     pub const fn new(name: &'static str, json: &'static str, ty: FieldType, required: bool) -> Self {
-        AttrDesc { name, json, ty, required }
+        AttrDesc {
+            name,
+            json,
+            ty,
+            required,
+        }
     }
 }
 

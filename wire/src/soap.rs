@@ -8,11 +8,17 @@ use crate::xml::{self, Element};
 pub const ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
-fn soap_parts(op: &OperationDescriptor) -> Result<(&'static str, &'static str, &'static str, &'static str, bool), Error> {
+fn soap_parts(
+    op: &OperationDescriptor,
+) -> Result<(&'static str, &'static str, &'static str, &'static str, bool), Error> {
     match op.binding {
-        Binding::Soap { action, request_element, response_element, namespace, qualified } => {
-            Ok((action, request_element, response_element, namespace, qualified))
-        }
+        Binding::Soap {
+            action,
+            request_element,
+            response_element,
+            namespace,
+            qualified,
+        } => Ok((action, request_element, response_element, namespace, qualified)),
         Binding::Http { .. } => Err(Error::Config(format!("{} is not a SOAP operation", op.name))),
     }
 }
@@ -50,21 +56,35 @@ pub fn read_response(op: &'static OperationDescriptor, body: &str) -> Result<Val
     let root = xml::parse(body)?;
     let payload = body_child(&root)?;
     if payload.name == "Fault" {
-        return Err(Error::Fault(read_fault(op, payload)));
+        return Err(Error::Fault(Box::new(read_fault(op, payload))));
     }
     let (_, _, response_element, _, _) = soap_parts(op)?;
     if payload.name != response_element {
-        return Err(Error::NotSoap(format!("expected <{response_element}>, found <{}>", payload.name)));
+        return Err(Error::NotSoap(format!(
+            "expected <{response_element}>, found <{}>",
+            payload.name
+        )));
     }
-    Ok(xml::decode_struct(op.response, payload, &format!("/{response_element}"))?)
+    Ok(xml::decode_struct(
+        op.response,
+        payload,
+        &format!("/{response_element}"),
+    )?)
 }
 
 fn body_child(root: &Element) -> Result<&Element, Error> {
     if root.name != "Envelope" {
-        return Err(Error::NotSoap(format!("root element is <{}>, not <Envelope>", root.name)));
+        return Err(Error::NotSoap(format!(
+            "root element is <{}>, not <Envelope>",
+            root.name
+        )));
     }
-    let body = root.child("Body").ok_or_else(|| Error::NotSoap("no <Body> in the envelope".into()))?;
-    body.children.first().ok_or_else(|| Error::NotSoap("empty <Body>".into()))
+    let body = root
+        .child("Body")
+        .ok_or_else(|| Error::NotSoap("no <Body> in the envelope".into()))?;
+    body.children
+        .first()
+        .ok_or_else(|| Error::NotSoap("empty <Body>".into()))
 }
 
 /// Decodes a fault; `detail/axlError` gives AXL's code, message and request.

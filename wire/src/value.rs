@@ -38,7 +38,11 @@ pub struct AnyElement {
 impl AnyElement {
     /// A leaf column: `<name>value</name>`.
     pub fn leaf(name: impl Into<String>, text: impl Into<String>) -> Self {
-        AnyElement { name: name.into(), text: text.into(), ..Default::default() }
+        AnyElement {
+            name: name.into(),
+            text: text.into(),
+            ..Default::default()
+        }
     }
     /// The child elements as (name, text) pairs, in order: a SQL row's columns.
     pub fn columns(&self) -> impl Iterator<Item = (&str, &str)> {

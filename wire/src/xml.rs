@@ -116,7 +116,11 @@ pub fn parse(input: &str) -> Result<Element, XmlError> {
                 }
             }
             Event::Eof => {
-                return Err(if stack.is_empty() { XmlError::Empty } else { XmlError::Truncated });
+                return Err(if stack.is_empty() {
+                    XmlError::Empty
+                } else {
+                    XmlError::Truncated
+                });
             }
             _ => {}
         }
@@ -124,7 +128,10 @@ pub fn parse(input: &str) -> Result<Element, XmlError> {
 }
 
 fn open_element(e: &quick_xml::events::BytesStart<'_>) -> Result<Element, String> {
-    let mut el = Element { name: local(e.name().into_inner()).to_string(), ..Default::default() };
+    let mut el = Element {
+        name: local(e.name().into_inner()).to_string(),
+        ..Default::default()
+    };
     for a in e.attributes() {
         let a = a.map_err(|e| e.to_string())?;
         let key = a.key.into_inner();
@@ -180,20 +187,19 @@ pub struct EncodeError {
 }
 
 fn enc_err(path: &str, message: impl Into<String>) -> EncodeError {
-    EncodeError { path: path.to_string(), message: message.into() }
+    EncodeError {
+        path: path.to_string(),
+        message: message.into(),
+    }
 }
 
 /// Writes the children (attributes go on `open_tag`) of a struct value into `out`.
 /// The caller writes the wrapper element itself (the namespace-qualified operation element).
-pub fn encode_body(
-    out: &mut String,
-    ty: &'static TypeDesc,
-    value: &Value,
-    open_tag: &str,
-) -> Result<(), EncodeError> {
+pub fn encode_body(out: &mut String, ty: &'static TypeDesc, value: &Value, open_tag: &str) -> Result<(), EncodeError> {
     let path = format!("/{open_tag}");
-    let (attrs, text, fields) =
-        ty.struct_parts().ok_or_else(|| enc_err(&path, "operation body must be a complex type"))?;
+    let (attrs, text, fields) = ty
+        .struct_parts()
+        .ok_or_else(|| enc_err(&path, "operation body must be a complex type"))?;
     let Value::Struct(members) = value else {
         return Err(enc_err(&path, format!("expected a {} value", ty.name)));
     };
@@ -397,7 +403,14 @@ fn write_scalar_text(out: &mut String, ty: FieldType, v: &Value, path: &str) -> 
             let _ = write!(out, "{i}");
         }
         (_, Value::XInt(None)) => {}
-        (FieldType::Type(TypeDesc { kind: TypeKind::Enum { values, .. }, name, .. }), Value::Enum(i)) => {
+        (
+            FieldType::Type(TypeDesc {
+                kind: TypeKind::Enum { values, .. },
+                name,
+                ..
+            }),
+            Value::Enum(i),
+        ) => {
             let s = values
                 .get(*i as usize)
                 .ok_or_else(|| enc_err(path, format!("{name} has no value number {i}")))?;
@@ -419,7 +432,10 @@ pub struct DecodeError {
 }
 
 fn dec_err(path: &str, message: impl Into<String>) -> DecodeError {
-    DecodeError { path: path.to_string(), message: message.into() }
+    DecodeError {
+        path: path.to_string(),
+        message: message.into(),
+    }
 }
 
 /// Decodes an element whose content is described by a struct type (an operation response).
@@ -580,7 +596,11 @@ fn to_any(el: &Element) -> AnyElement {
     AnyElement {
         name: el.name.clone(),
         attrs: el.attrs.clone(),
-        text: if el.children.is_empty() { el.text.clone() } else { el.text.trim().to_string() },
+        text: if el.children.is_empty() {
+            el.text.clone()
+        } else {
+            el.text.trim().to_string()
+        },
         children: el.children.iter().map(to_any).collect(),
     }
 }
@@ -590,13 +610,15 @@ fn to_any(el: &Element) -> AnyElement {
 pub fn decode_scalar_text(ty: FieldType, raw: &str, path: &str) -> Result<Value, DecodeError> {
     match ty {
         FieldType::Scalar(s) => parse_scalar(s, raw).map_err(|m| dec_err(path, m)),
-        FieldType::Type(TypeDesc { kind: TypeKind::Enum { values, open }, name, .. }) => {
-            match values.iter().position(|v| *v == raw) {
-                Some(i) => Ok(Value::Enum(i as u32)),
-                None if *open => Ok(Value::Str(raw.to_string())),
-                None => Err(dec_err(path, format!("'{raw}' is not a value of {name}"))),
-            }
-        }
+        FieldType::Type(TypeDesc {
+            kind: TypeKind::Enum { values, open },
+            name,
+            ..
+        }) => match values.iter().position(|v| *v == raw) {
+            Some(i) => Ok(Value::Enum(i as u32)),
+            None if *open => Ok(Value::Str(raw.to_string())),
+            None => Err(dec_err(path, format!("'{raw}' is not a value of {name}"))),
+        },
         _ => Err(dec_err(path, "expected a simple type")),
     }
 }
@@ -611,14 +633,25 @@ pub fn parse_scalar(s: Scalar, raw: &str) -> Result<Value, String> {
             "false" | "f" | "0" => Ok(Value::Bool(false)),
             _ => Err(format!("'{raw}' is not a boolean")),
         },
-        ScalarKind::Int => t.parse().map(Value::Int).map_err(|_| format!("'{raw}' is not an integer")),
-        ScalarKind::UInt => t.parse().map(Value::UInt).map_err(|_| format!("'{raw}' is not a non-negative integer")),
-        ScalarKind::Float => t.parse().map(Value::Float).map_err(|_| format!("'{raw}' is not a number")),
+        ScalarKind::Int => t
+            .parse()
+            .map(Value::Int)
+            .map_err(|_| format!("'{raw}' is not an integer")),
+        ScalarKind::UInt => t
+            .parse()
+            .map(Value::UInt)
+            .map_err(|_| format!("'{raw}' is not a non-negative integer")),
+        ScalarKind::Float => t
+            .parse()
+            .map(Value::Float)
+            .map_err(|_| format!("'{raw}' is not a number")),
         ScalarKind::XInteger => {
             if t.is_empty() {
                 Ok(Value::XInt(None))
             } else {
-                t.parse().map(|i| Value::XInt(Some(i))).map_err(|_| format!("'{raw}' is not an integer or empty"))
+                t.parse()
+                    .map(|i| Value::XInt(Some(i)))
+                    .map_err(|_| format!("'{raw}' is not an integer or empty"))
             }
         }
     }

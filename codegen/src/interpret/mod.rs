@@ -23,7 +23,10 @@ pub enum InterpretError {
 }
 
 fn unsupported(origin: &str, message: impl Into<String>) -> InterpretError {
-    InterpretError::Unsupported { origin: origin.to_string(), message: message.into() }
+    InterpretError::Unsupported {
+        origin: origin.to_string(),
+        message: message.into(),
+    }
 }
 
 /// What the service is, besides what the WSDL says.
@@ -90,7 +93,10 @@ pub fn interpret(wsdl: &Wsdl, info: ServiceInfo) -> Result<Service, InterpretErr
         let request = it.element_type(&op.input_element, &op.name)?;
         let response = it.element_type(&op.output_element, &op.name)?;
         let doc = if op.doc.is_empty() {
-            it.elements.get(op.input_element.as_str()).map(|(e, _)| e.doc.clone()).unwrap_or_default()
+            it.elements
+                .get(op.input_element.as_str())
+                .map(|(e, _)| e.doc.clone())
+                .unwrap_or_default()
         } else {
             op.doc.clone()
         };
@@ -139,7 +145,11 @@ impl<'a> Interpreter<'a> {
             name,
             origin,
             doc,
-            kind: TypeKind::Struct { attrs: Vec::new(), text: None, fields: Vec::new() },
+            kind: TypeKind::Struct {
+                attrs: Vec::new(),
+                text: None,
+                fields: Vec::new(),
+            },
         });
         self.types.len() - 1
     }
@@ -149,7 +159,10 @@ impl<'a> Interpreter<'a> {
         let (el, schema) = *self
             .elements
             .get(element)
-            .ok_or_else(|| InterpretError::UnknownElement { operation: operation.into(), element: element.into() })?;
+            .ok_or_else(|| InterpretError::UnknownElement {
+                operation: operation.into(),
+                element: element.into(),
+            })?;
         let origin = format!("{}: element {}", file_name(&schema.file), el.name);
         match (&el.inline_complex, &el.type_ref) {
             (Some(ct), _) => {
@@ -170,10 +183,10 @@ impl<'a> Interpreter<'a> {
         if let Some(id) = self.named_complex.get(name) {
             return Ok(*id);
         }
-        let (ct, schema) = *self
-            .complex
-            .get(name)
-            .ok_or_else(|| InterpretError::UnknownType { origin: origin.into(), name: name.into() })?;
+        let (ct, schema) = *self.complex.get(name).ok_or_else(|| InterpretError::UnknownType {
+            origin: origin.into(),
+            name: name.into(),
+        })?;
         let origin = format!("{}: complexType {}", file_name(&schema.file), name);
         let id = self.complex_type(ct, name, origin)?;
         self.named_complex.insert(name.to_string(), id);
@@ -205,14 +218,21 @@ impl<'a> Interpreter<'a> {
                         if self.in_progress.contains(&base_id) {
                             return Err(unsupported(&origin, format!("extension of {b} is circular")));
                         }
-                        if let TypeKind::Struct { attrs: a, text: t, fields: f } = &self.types[base_id].kind {
+                        if let TypeKind::Struct {
+                            attrs: a,
+                            text: t,
+                            fields: f,
+                        } = &self.types[base_id].kind
+                        {
                             attrs.extend(a.iter().cloned());
                             text = t.clone();
                             fields.extend(f.iter().cloned());
                         }
                     }
                     TypeRef::Builtin(b) if b == "anyType" => {}
-                    TypeRef::Builtin(b) => return Err(unsupported(&origin, format!("complexContent extension of xsd:{b}"))),
+                    TypeRef::Builtin(b) => {
+                        return Err(unsupported(&origin, format!("complexContent extension of xsd:{b}")))
+                    }
                 }
                 if let Some(p) = particle {
                     fields.extend(self.particle_fields(p, &name, &origin, false)?);
@@ -234,7 +254,13 @@ impl<'a> Interpreter<'a> {
                 (None, None) => FieldTy::Scalar(Scalar::of(crate::ir::ScalarKind::String)),
             };
             attrs.retain(|x: &Attr| x.name != a.name);
-            attrs.push(Attr { name: a.name.clone(), json: a.name.clone(), rust_name: String::new(), ty, required: a.required });
+            attrs.push(Attr {
+                name: a.name.clone(),
+                json: a.name.clone(),
+                rust_name: String::new(),
+                ty,
+                required: a.required,
+            });
         }
         self.types[id].kind = TypeKind::Struct { attrs, text, fields };
         self.in_progress.remove(&id);
@@ -247,27 +273,46 @@ impl<'a> Interpreter<'a> {
         if let TypeRef::Named(n) = base {
             if self.complex.contains_key(n.as_str()) {
                 let id = self.named_complex_type(n, origin)?;
-                if let TypeKind::Struct { attrs, text: Some(t), fields } = &self.types[id].kind {
+                if let TypeKind::Struct {
+                    attrs,
+                    text: Some(t),
+                    fields,
+                } = &self.types[id].kind
+                {
                     if fields.is_empty() {
                         return Ok((t.clone(), attrs.clone()));
                     }
                 }
-                return Err(unsupported(origin, format!("simpleContent based on {n}, which has no simple content")));
+                return Err(unsupported(
+                    origin,
+                    format!("simpleContent based on {n}, which has no simple content"),
+                ));
             }
         }
         let shape = match base {
-            TypeRef::Builtin(b) => Shape::Scalar(simple::builtin(b).ok_or_else(|| unsupported(origin, format!("unknown builtin xsd:{b}")))?),
+            TypeRef::Builtin(b) => Shape::Scalar(
+                simple::builtin(b).ok_or_else(|| unsupported(origin, format!("unknown builtin xsd:{b}")))?,
+            ),
             TypeRef::Named(n) => self.named_shape(n, origin)?,
         };
         Ok((shape.into_scalar(), Vec::new()))
     }
 
-    fn particle_fields(&mut self, p: &'a Particle, ctx: &str, origin: &str, optional: bool) -> Result<Vec<Field>, InterpretError> {
+    fn particle_fields(
+        &mut self,
+        p: &'a Particle,
+        ctx: &str,
+        origin: &str,
+        optional: bool,
+    ) -> Result<Vec<Field>, InterpretError> {
         match p {
             Particle::Element(e) => Ok(vec![self.element_field(e, ctx, origin, optional)?]),
             Particle::Sequence { min, max, items, line } => {
                 if *max > 1 {
-                    return Err(unsupported(&format!("{origin} (line {line})"), "a repeated sequence (maxOccurs > 1) cannot be mapped"));
+                    return Err(unsupported(
+                        &format!("{origin} (line {line})"),
+                        "a repeated sequence (maxOccurs > 1) cannot be mapped",
+                    ));
                 }
                 let mut out = Vec::new();
                 for item in items {
@@ -280,15 +325,26 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    fn choice_field(&mut self, p: &'a Particle, ctx: &str, origin: &str, optional: bool) -> Result<Field, InterpretError> {
-        let Particle::Choice { min, max, items, line } = p else { unreachable!() };
+    fn choice_field(
+        &mut self,
+        p: &'a Particle,
+        ctx: &str,
+        origin: &str,
+        optional: bool,
+    ) -> Result<Field, InterpretError> {
+        let Particle::Choice { min, max, items, line } = p else {
+            unreachable!()
+        };
         let here = format!("{origin}/choice (line {line})");
         if *max > 1 {
             return Err(unsupported(&here, "a repeated choice (maxOccurs > 1) cannot be mapped"));
         }
         let labels: Vec<String> = items.iter().map(label).collect();
         let wanted = if labels.len() <= 3 {
-            format!("{ctx}{}", labels.iter().map(|l| pascal(l)).collect::<Vec<_>>().join("Or"))
+            format!(
+                "{ctx}{}",
+                labels.iter().map(|l| pascal(l)).collect::<Vec<_>>().join("Or")
+            )
         } else {
             format!("{ctx}Choice")
         };
@@ -299,9 +355,17 @@ impl<'a> Interpreter<'a> {
         for (item, lab) in items.iter().zip(&labels) {
             let v = match item {
                 Particle::Element(e) => self.element_field(e, &name, &here, false)?,
-                Particle::Sequence { min: smin, max: smax, items: _, line: sline } => {
+                Particle::Sequence {
+                    min: smin,
+                    max: smax,
+                    items: _,
+                    line: sline,
+                } => {
                     if *smax > 1 {
-                        return Err(unsupported(&format!("{here}/sequence (line {sline})"), "a repeated sequence cannot be mapped"));
+                        return Err(unsupported(
+                            &format!("{here}/sequence (line {sline})"),
+                            "a repeated sequence cannot be mapped",
+                        ));
                     }
                     let seq_name = self.unique_name(&format!("{name}{}Group", pascal(lab)));
                     let seq_origin = format!("{here}/sequence (line {sline})");
@@ -310,8 +374,15 @@ impl<'a> Interpreter<'a> {
                     if fields.iter().all(|f| f.min == 0) {
                         can_be_empty = true;
                     }
-                    self.types[sid].kind = TypeKind::Struct { attrs: Vec::new(), text: None, fields };
-                    Field { min: *smin, ..group_field(sid, &format!("{lab}_group")) }
+                    self.types[sid].kind = TypeKind::Struct {
+                        attrs: Vec::new(),
+                        text: None,
+                        fields,
+                    };
+                    Field {
+                        min: *smin,
+                        ..group_field(sid, &format!("{lab}_group"))
+                    }
                 }
                 Particle::Choice { .. } => self.choice_field(item, &name, &here, false)?,
                 Particle::Any { .. } => any_field(),
@@ -322,11 +393,24 @@ impl<'a> Interpreter<'a> {
             variants.push(v);
         }
         self.types[id].kind = TypeKind::Choice { variants };
-        let rust = if labels.len() <= 3 { labels.iter().map(|l| snake(l)).collect::<Vec<_>>().join("_or_") } else { "choice".into() };
-        Ok(Field { min: if can_be_empty { 0 } else { 1 }, ..group_field(id, &rust) })
+        let rust = if labels.len() <= 3 {
+            labels.iter().map(|l| snake(l)).collect::<Vec<_>>().join("_or_")
+        } else {
+            "choice".into()
+        };
+        Ok(Field {
+            min: if can_be_empty { 0 } else { 1 },
+            ..group_field(id, &rust)
+        })
     }
 
-    fn element_field(&mut self, e: &'a xsd::Element, ctx: &str, origin: &str, optional: bool) -> Result<Field, InterpretError> {
+    fn element_field(
+        &mut self,
+        e: &'a xsd::Element,
+        ctx: &str,
+        origin: &str,
+        optional: bool,
+    ) -> Result<Field, InterpretError> {
         let here = format!("{origin}/{}", e.name);
         let ty = if let Some(ct) = &e.inline_complex {
             FieldTy::Type(self.complex_type(ct, &format!("{ctx}{}", pascal(&e.name)), here.clone())?)
@@ -337,7 +421,9 @@ impl<'a> Interpreter<'a> {
             match &e.type_ref {
                 None => FieldTy::AnyType,
                 Some(TypeRef::Builtin(b)) if b == "anyType" => FieldTy::AnyType,
-                Some(TypeRef::Named(n)) if self.complex.contains_key(n.as_str()) => FieldTy::Type(self.named_complex_type(n, &here)?),
+                Some(TypeRef::Named(n)) if self.complex.contains_key(n.as_str()) => {
+                    FieldTy::Type(self.named_complex_type(n, &here)?)
+                }
                 Some(r) => self.simple_ref(r, &here)?,
             }
         };
@@ -370,10 +456,10 @@ impl<'a> Interpreter<'a> {
         if let Some(s) = self.shapes.get(name) {
             return Ok(s.clone());
         }
-        let (st, _) = *self
-            .simple
-            .get(name)
-            .ok_or_else(|| InterpretError::UnknownType { origin: origin.into(), name: name.into() })?;
+        let (st, _) = *self.simple.get(name).ok_or_else(|| InterpretError::UnknownType {
+            origin: origin.into(),
+            name: name.into(),
+        })?;
         let shape = self.shape_of(st, origin)?;
         self.shapes.insert(name.to_string(), shape.clone());
         Ok(shape)
@@ -391,7 +477,10 @@ impl<'a> Interpreter<'a> {
                 let id = self.push(rust, format!("simpleType {name}"), String::new());
                 let values = values
                     .into_iter()
-                    .map(|value| crate::ir::EnumValue { value, rust_name: String::new() })
+                    .map(|value| crate::ir::EnumValue {
+                        value,
+                        rust_name: String::new(),
+                    })
                     .collect();
                 self.types[id].kind = TypeKind::Enum { values, open };
                 self.named_enums.insert(name.to_string(), id);
@@ -404,7 +493,9 @@ impl<'a> Interpreter<'a> {
 fn label(p: &Particle) -> String {
     match p {
         Particle::Element(e) => e.name.clone(),
-        Particle::Sequence { items, .. } | Particle::Choice { items, .. } => items.first().map(label).unwrap_or_else(|| "empty".into()),
+        Particle::Sequence { items, .. } | Particle::Choice { items, .. } => {
+            items.first().map(label).unwrap_or_else(|| "empty".into())
+        }
         Particle::Any { .. } => "any".into(),
     }
 }

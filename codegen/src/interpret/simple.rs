@@ -25,13 +25,18 @@ impl Shape {
 /// The XSD builtins by local name.
 pub fn builtin(name: &str) -> Option<Scalar> {
     let kind = match name {
-        "string" | "normalizedString" | "token" | "Name" | "NCName" | "NMTOKEN" | "NMTOKENS" | "anyURI" | "QName" | "ID"
-        | "IDREF" | "language" | "date" | "dateTime" | "time" | "duration" | "base64Binary" | "hexBinary" | "gYear"
-        | "gYearMonth" | "gMonth" | "gMonthDay" | "gDay" | "anySimpleType" => ScalarKind::String,
+        "string" | "normalizedString" | "token" | "Name" | "NCName" | "NMTOKEN" | "NMTOKENS" | "anyURI" | "QName"
+        | "ID" | "IDREF" | "language" | "date" | "dateTime" | "time" | "duration" | "base64Binary" | "hexBinary"
+        | "gYear" | "gYearMonth" | "gMonth" | "gMonthDay" | "gDay" | "anySimpleType" => ScalarKind::String,
         "boolean" => ScalarKind::Bool,
         "int" | "integer" | "long" | "short" | "byte" | "negativeInteger" | "nonPositiveInteger" => ScalarKind::Int,
         "unsignedInt" | "unsignedLong" | "unsignedShort" | "unsignedByte" | "nonNegativeInteger" => ScalarKind::UInt,
-        "positiveInteger" => return Some(Scalar { min: Some(1), ..Scalar::of(ScalarKind::UInt) }),
+        "positiveInteger" => {
+            return Some(Scalar {
+                min: Some(1),
+                ..Scalar::of(ScalarKind::UInt)
+            })
+        }
         "float" | "double" | "decimal" => ScalarKind::Float,
         _ => return None,
     };
@@ -71,17 +76,24 @@ impl Interpreter<'_> {
         };
         match &st.kind {
             SimpleKind::List => Ok(Shape::Scalar(Scalar::of(ScalarKind::String))),
-            SimpleKind::Restriction { base, inline_base, facets } => {
+            SimpleKind::Restriction {
+                base,
+                inline_base,
+                facets,
+            } => {
                 if !facets.enumeration.is_empty() {
-                    return Ok(Shape::Enum { values: facets.enumeration.clone(), open: false });
+                    return Ok(Shape::Enum {
+                        values: facets.enumeration.clone(),
+                        open: false,
+                    });
                 }
                 if facets.pattern.as_deref() == Some(AXL_BOOLEAN_PATTERN) {
                     return Ok(Shape::Scalar(Scalar::of(ScalarKind::AxlBool)));
                 }
                 let base_shape = match (base, inline_base) {
-                    (Some(TypeRef::Builtin(b)), _) => Shape::Scalar(
-                        builtin(b).ok_or_else(|| unsupported(&here, format!("unknown builtin xsd:{b}")))?,
-                    ),
+                    (Some(TypeRef::Builtin(b)), _) => {
+                        Shape::Scalar(builtin(b).ok_or_else(|| unsupported(&here, format!("unknown builtin xsd:{b}")))?)
+                    }
                     (Some(TypeRef::Named(n)), _) => self.named_shape(n, &here)?,
                     (None, Some(inline)) => self.shape_of(inline, &here)?,
                     (None, None) => return Err(unsupported(&here, "restriction without a base")),
@@ -127,7 +139,9 @@ fn union_shape(shapes: Vec<Shape>) -> Shape {
                 }
             }
             Shape::Scalar(sc) if is_plain_string(sc) => any_string = true,
-            Shape::Scalar(sc) if matches!(sc.kind, ScalarKind::Int | ScalarKind::UInt) && sc.min.is_none() && sc.max.is_none() => {
+            Shape::Scalar(sc)
+                if matches!(sc.kind, ScalarKind::Int | ScalarKind::UInt) && sc.min.is_none() && sc.max.is_none() =>
+            {
                 integer = true;
                 others.push(sc.clone());
             }

@@ -18,5 +18,8 @@ pub enum ParseError {
 }
 
 pub fn read(path: &std::path::Path) -> Result<String, ParseError> {
-    std::fs::read_to_string(path).map_err(|source| ParseError::Io { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| ParseError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }

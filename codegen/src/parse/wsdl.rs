@@ -33,9 +33,16 @@ pub fn read_wsdl(path: &Path) -> Result<Wsdl, ParseError> {
     let text = read(path)?;
     let doc = parse_document(&file, &text)?;
     let root = &doc.root;
-    let err = |node: &Node, message: String| ParseError::Schema { file: file.clone(), line: node.line, message };
+    let err = |node: &Node, message: String| ParseError::Schema {
+        file: file.clone(),
+        line: node.line,
+        message,
+    };
     if root.name != "definitions" {
-        return Err(err(root, format!("<{}> is not a WSDL <definitions> document", root.name)));
+        return Err(err(
+            root,
+            format!("<{}> is not a WSDL <definitions> document", root.name),
+        ));
     }
     let mut wsdl = Wsdl {
         file: file.clone(),
@@ -46,7 +53,9 @@ pub fn read_wsdl(path: &Path) -> Result<Wsdl, ParseError> {
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     for imp in root.children_named("import") {
-        let loc = imp.attr("location").ok_or_else(|| err(imp, "WSDL import without location".into()))?;
+        let loc = imp
+            .attr("location")
+            .ok_or_else(|| err(imp, "WSDL import without location".into()))?;
         read_xsd_file(&dir.join(loc), &mut wsdl)?;
     }
     if let Some(types) = root.child("types") {
@@ -70,14 +79,19 @@ pub fn read_wsdl(path: &Path) -> Result<Wsdl, ParseError> {
     let mut actions: HashMap<String, String> = HashMap::new();
     for b in root.children_named("binding") {
         for op in b.children_named("operation") {
-            if let (Some(name), Some(action)) = (op.attr("name"), op.child("operation").and_then(|o| o.attr("soapAction"))) {
+            if let (Some(name), Some(action)) = (
+                op.attr("name"),
+                op.child("operation").and_then(|o| o.attr("soapAction")),
+            ) {
                 actions.insert(name.to_string(), action.to_string());
             }
         }
     }
     for pt in root.children_named("portType") {
         for op in pt.children_named("operation") {
-            let name = op.attr("name").ok_or_else(|| err(op, "operation without a name".into()))?;
+            let name = op
+                .attr("name")
+                .ok_or_else(|| err(op, "operation without a name".into()))?;
             let element_of = |dir: &str| -> Result<String, ParseError> {
                 let msg = op
                     .child(dir)
@@ -93,7 +107,10 @@ pub fn read_wsdl(path: &Path) -> Result<Wsdl, ParseError> {
                 input_element: element_of("input")?,
                 output_element: element_of("output")?,
                 soap_action: actions.get(name).cloned().unwrap_or_default(),
-                doc: op.child("documentation").map(|d| d.text.trim().to_string()).unwrap_or_default(),
+                doc: op
+                    .child("documentation")
+                    .map(|d| d.text.trim().to_string())
+                    .unwrap_or_default(),
                 line: op.line,
             });
         }
@@ -115,7 +132,12 @@ fn read_xsd_file(path: &Path, wsdl: &mut Wsdl) -> Result<(), ParseError> {
     let doc = parse_document(&file, &text)?;
     wsdl.files_read.push(path.to_path_buf());
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    for inc in doc.root.children.iter().filter(|c| c.name == "import" || c.name == "include") {
+    for inc in doc
+        .root
+        .children
+        .iter()
+        .filter(|c| c.name == "import" || c.name == "include")
+    {
         if let Some(loc) = inc.attr("schemaLocation") {
             read_xsd_file(&dir.join(loc), wsdl)?;
         }

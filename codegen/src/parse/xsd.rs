@@ -51,19 +51,39 @@ pub enum Content {
     Empty,
     Particle(Particle),
     /// complexContent/extension: the base's content, then the particle.
-    Extension { base: TypeRef, particle: Option<Particle> },
+    Extension {
+        base: TypeRef,
+        particle: Option<Particle>,
+    },
     /// complexContent/restriction: the particle replaces the base content.
-    Restriction { particle: Option<Particle> },
+    Restriction {
+        particle: Option<Particle>,
+    },
     /// simpleContent/extension (or restriction): text of `base` plus attributes.
-    Simple { base: TypeRef },
+    Simple {
+        base: TypeRef,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub enum Particle {
-    Sequence { min: u32, max: u32, items: Vec<Particle>, line: usize },
-    Choice { min: u32, max: u32, items: Vec<Particle>, line: usize },
+    Sequence {
+        min: u32,
+        max: u32,
+        items: Vec<Particle>,
+        line: usize,
+    },
+    Choice {
+        min: u32,
+        max: u32,
+        items: Vec<Particle>,
+        line: usize,
+    },
     Element(Element),
-    Any { min: u32, max: u32 },
+    Any {
+        min: u32,
+        max: u32,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -94,8 +114,15 @@ pub struct Facets {
 
 #[derive(Debug, Clone)]
 pub enum SimpleKind {
-    Restriction { base: Option<TypeRef>, inline_base: Option<Box<SimpleType>>, facets: Facets },
-    Union { members: Vec<TypeRef>, inline: Vec<SimpleType> },
+    Restriction {
+        base: Option<TypeRef>,
+        inline_base: Option<Box<SimpleType>>,
+        facets: Facets,
+    },
+    Union {
+        members: Vec<TypeRef>,
+        inline: Vec<SimpleType>,
+    },
     List,
 }
 
@@ -108,7 +135,11 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err(&self, node: &Node, message: impl Into<String>) -> ParseError {
-        ParseError::Schema { file: self.file.to_string(), line: node.line, message: message.into() }
+        ParseError::Schema {
+            file: self.file.to_string(),
+            line: node.line,
+            message: message.into(),
+        }
     }
 
     fn type_ref(&self, qname: &str) -> TypeRef {
@@ -125,7 +156,9 @@ impl Ctx<'_> {
             match node.attr(name) {
                 None => Ok(default),
                 Some("unbounded") => Ok(UNBOUNDED),
-                Some(v) => v.parse().map_err(|_| self.err(node, format!("{name}=\"{v}\" is not a number"))),
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| self.err(node, format!("{name}=\"{v}\" is not a number"))),
             }
         };
         Ok((num("minOccurs", 1)?, num("maxOccurs", 1)?))
@@ -220,15 +253,22 @@ fn complex(ctx: &Ctx, node: &Node) -> Result<ComplexType, ParseError> {
                     }
                 }
                 ct.content = if kind == "extension" {
-                    let base = body.attr("base").ok_or_else(|| ctx.err(body, "extension without base"))?;
-                    Content::Extension { base: ctx.type_ref(base), particle: part }
+                    let base = body
+                        .attr("base")
+                        .ok_or_else(|| ctx.err(body, "extension without base"))?;
+                    Content::Extension {
+                        base: ctx.type_ref(base),
+                        particle: part,
+                    }
                 } else {
                     Content::Restriction { particle: part }
                 };
             }
             "simpleContent" => {
                 let (_, body) = derivation(ctx, c)?;
-                let base = body.attr("base").ok_or_else(|| ctx.err(body, "simpleContent without base"))?;
+                let base = body
+                    .attr("base")
+                    .ok_or_else(|| ctx.err(body, "simpleContent without base"))?;
                 for d in &body.children {
                     match d.name.as_str() {
                         "attribute" => ct.attrs.push(attribute(ctx, d)?),
@@ -236,7 +276,9 @@ fn complex(ctx: &Ctx, node: &Node) -> Result<ComplexType, ParseError> {
                         other => return Err(ctx.err(d, format!("unsupported construct <{other}> in simpleContent"))),
                     }
                 }
-                ct.content = Content::Simple { base: ctx.type_ref(base) };
+                ct.content = Content::Simple {
+                    base: ctx.type_ref(base),
+                };
             }
             "annotation" => {}
             other => return Err(ctx.err(c, format!("unsupported construct <{other}> in complexType"))),
@@ -266,9 +308,19 @@ fn particle(ctx: &Ctx, node: &Node) -> Result<Particle, ParseError> {
                 }
             }
             Ok(if node.name == "choice" {
-                Particle::Choice { min, max, items, line: node.line }
+                Particle::Choice {
+                    min,
+                    max,
+                    items,
+                    line: node.line,
+                }
             } else {
-                Particle::Sequence { min, max, items, line: node.line }
+                Particle::Sequence {
+                    min,
+                    max,
+                    items,
+                    line: node.line,
+                }
             })
         }
         other => Err(ctx.err(node, format!("unsupported particle <{other}>"))),
@@ -276,7 +328,9 @@ fn particle(ctx: &Ctx, node: &Node) -> Result<Particle, ParseError> {
 }
 
 fn attribute(ctx: &Ctx, node: &Node) -> Result<Attribute, ParseError> {
-    let name = node.attr("name").ok_or_else(|| ctx.err(node, "attribute without a name (ref= is not supported)"))?;
+    let name = node
+        .attr("name")
+        .ok_or_else(|| ctx.err(node, "attribute without a name (ref= is not supported)"))?;
     Ok(Attribute {
         name: name.to_string(),
         type_ref: node.attr("type").map(|t| ctx.type_ref(t)),
@@ -286,7 +340,12 @@ fn attribute(ctx: &Ctx, node: &Node) -> Result<Attribute, ParseError> {
 }
 
 fn simple(ctx: &Ctx, node: &Node) -> Result<SimpleType, ParseError> {
-    let mut st = SimpleType { name: node.attr("name").map(str::to_string), kind: SimpleKind::List, doc: doc_of(node), line: node.line };
+    let mut st = SimpleType {
+        name: node.attr("name").map(str::to_string),
+        kind: SimpleKind::List,
+        doc: doc_of(node),
+        line: node.line,
+    };
     for c in &node.children {
         match c.name.as_str() {
             "restriction" => {
@@ -294,7 +353,10 @@ fn simple(ctx: &Ctx, node: &Node) -> Result<SimpleType, ParseError> {
                 let mut inline_base = None;
                 for f in &c.children {
                     let value = f.attr("value").unwrap_or("");
-                    let num = |v: &str| v.parse::<i64>().map_err(|_| ctx.err(f, format!("facet value '{v}' is not a number")));
+                    let num = |v: &str| {
+                        v.parse::<i64>()
+                            .map_err(|_| ctx.err(f, format!("facet value '{v}' is not a number")))
+                    };
                     match f.name.as_str() {
                         "enumeration" => facets.enumeration.push(value.to_string()),
                         "pattern" => facets.pattern = Some(value.to_string()),
@@ -313,11 +375,23 @@ fn simple(ctx: &Ctx, node: &Node) -> Result<SimpleType, ParseError> {
                         other => return Err(ctx.err(f, format!("unsupported facet <{other}>"))),
                     }
                 }
-                st.kind = SimpleKind::Restriction { base: c.attr("base").map(|b| ctx.type_ref(b)), inline_base, facets };
+                st.kind = SimpleKind::Restriction {
+                    base: c.attr("base").map(|b| ctx.type_ref(b)),
+                    inline_base,
+                    facets,
+                };
             }
             "union" => {
-                let members = c.attr("memberTypes").unwrap_or("").split_whitespace().map(|m| ctx.type_ref(m)).collect();
-                let inline = c.children_named("simpleType").map(|s| simple(ctx, s)).collect::<Result<_, _>>()?;
+                let members = c
+                    .attr("memberTypes")
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .map(|m| ctx.type_ref(m))
+                    .collect();
+                let inline = c
+                    .children_named("simpleType")
+                    .map(|s| simple(ctx, s))
+                    .collect::<Result<_, _>>()?;
                 st.kind = SimpleKind::Union { members, inline };
             }
             "list" => st.kind = SimpleKind::List,

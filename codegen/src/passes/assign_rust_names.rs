@@ -50,14 +50,22 @@ pub fn run(service: &mut Service) {
                     }
                 }
                 for f in fields.iter_mut() {
-                    let wanted = if f.rust_name.is_empty() { snake(&f.xml_name) } else { f.rust_name.clone() };
+                    let wanted = if f.rust_name.is_empty() {
+                        snake(&f.xml_name)
+                    } else {
+                        f.rust_name.clone()
+                    };
                     f.rust_name = unique(&mut used, wanted);
                 }
             }
             TypeKind::Choice { variants } => {
                 let mut used = HashSet::new();
                 for v in variants.iter_mut() {
-                    let label = if v.xml_name.is_empty() { v.rust_name.clone() } else { v.xml_name.clone() };
+                    let label = if v.xml_name.is_empty() {
+                        v.rust_name.clone()
+                    } else {
+                        v.xml_name.clone()
+                    };
                     v.rust_name = unique(&mut used, pascal(&label));
                 }
             }

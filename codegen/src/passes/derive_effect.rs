@@ -8,7 +8,8 @@ const READ_PREFIXES: &[&str] = &["get", "list", "select", "search", "executeSQLQ
 
 pub fn effect_of(name: &str) -> Effect {
     let reads = READ_PREFIXES.iter().any(|p| {
-        name.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_uppercase()) || p.len() > 6)
+        name.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_uppercase()) || p.len() > 6)
     });
     if reads && !name.starts_with("executeSQLUpdate") {
         Effect::Read

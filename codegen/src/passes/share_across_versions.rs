@@ -17,14 +17,35 @@ fn shallow(service: &Service, t: &TypeDef) -> String {
     };
     let fields = |fs: &[Field]| {
         fs.iter()
-            .map(|f| format!("{}|{}|{}|{}|{}|{}|{:?}|{}|{}", f.xml_name, f.rust_name, name(&f.ty), f.min, f.max, f.nillable, f.default, f.boxed, f.doc))
+            .map(|f| {
+                format!(
+                    "{}|{}|{}|{}|{}|{}|{:?}|{}|{}",
+                    f.xml_name,
+                    f.rust_name,
+                    name(&f.ty),
+                    f.min,
+                    f.max,
+                    f.nillable,
+                    f.default,
+                    f.boxed,
+                    f.doc
+                )
+            })
             .collect::<Vec<_>>()
             .join(";")
     };
     match &t.kind {
-        TypeKind::Struct { attrs, text, fields: fs } => format!(
+        TypeKind::Struct {
+            attrs,
+            text,
+            fields: fs,
+        } => format!(
             "S[{}][{:?}][{}]{}",
-            attrs.iter().map(|a| format!("{}|{}|{}|{}|{}", a.name, a.json, a.rust_name, name(&a.ty), a.required)).collect::<Vec<_>>().join(";"),
+            attrs
+                .iter()
+                .map(|a| format!("{}|{}|{}|{}|{}", a.name, a.json, a.rust_name, name(&a.ty), a.required))
+                .collect::<Vec<_>>()
+                .join(";"),
             text,
             fields(fs),
             t.doc
@@ -37,14 +58,23 @@ fn shallow(service: &Service, t: &TypeDef) -> String {
 fn refs(t: &TypeDef) -> Vec<usize> {
     let fs = match &t.kind {
         TypeKind::Struct { attrs, fields, .. } => {
-            let mut v: Vec<usize> = attrs.iter().filter_map(|a| if let FieldTy::Type(i) = a.ty { Some(i) } else { None }).collect();
-            v.extend(fields.iter().filter_map(|f| if let FieldTy::Type(i) = f.ty { Some(i) } else { None }));
+            let mut v: Vec<usize> = attrs
+                .iter()
+                .filter_map(|a| if let FieldTy::Type(i) = a.ty { Some(i) } else { None })
+                .collect();
+            v.extend(
+                fields
+                    .iter()
+                    .filter_map(|f| if let FieldTy::Type(i) = f.ty { Some(i) } else { None }),
+            );
             return v;
         }
         TypeKind::Choice { variants } => variants,
         TypeKind::Enum { .. } => return Vec::new(),
     };
-    fs.iter().filter_map(|f| if let FieldTy::Type(i) = f.ty { Some(i) } else { None }).collect()
+    fs.iter()
+        .filter_map(|f| if let FieldTy::Type(i) = f.ty { Some(i) } else { None })
+        .collect()
 }
 
 /// Computes the sharing of `services` (all of one product, oldest first).
@@ -59,7 +89,12 @@ pub fn compute(services: &[Service]) -> Sharing {
             let mut same: Vec<Option<usize>> = b
                 .types
                 .iter()
-                .map(|t| by_name.get(t.name.as_str()).copied().filter(|&i| shallow(a, &a.types[i]) == shallow(b, t)))
+                .map(|t| {
+                    by_name
+                        .get(t.name.as_str())
+                        .copied()
+                        .filter(|&i| shallow(a, &a.types[i]) == shallow(b, t))
+                })
                 .collect();
             // Drop pairs whose references are not shared, until nothing changes.
             loop {

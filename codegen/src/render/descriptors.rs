@@ -93,7 +93,12 @@ fn field_desc(service: &Service, f: &Field, scalars: &mut ScalarTable) -> TokenS
     let name = &f.xml_name;
     let ty = field_type(service, &f.ty, scalars);
     let min = f.min;
-    let max = if f.max == UNBOUNDED { quote!(UNBOUNDED) } else { let m = f.max; quote!(#m) };
+    let max = if f.max == UNBOUNDED {
+        quote!(UNBOUNDED)
+    } else {
+        let m = f.max;
+        quote!(#m)
+    };
     let mut expr = quote!(FieldDesc::new(#name, #ty, #min, #max));
     if f.nillable {
         expr = quote!(#expr.nillable());

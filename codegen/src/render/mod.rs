@@ -93,7 +93,11 @@ fn render_operations(service: &Service) -> TokenStream {
             Effect::Write => quote!(uc_wire::Effect::Write),
         };
         let binding = match &op.binding {
-            Binding::Soap { action, request_element, response_element } => quote! {
+            Binding::Soap {
+                action,
+                request_element,
+                response_element,
+            } => quote! {
                 uc_wire::Binding::Soap { action: #action, request_element: #request_element, response_element: #response_element, namespace: NAMESPACE, qualified: QUALIFIED }
             },
             Binding::Http { method, path } => quote!(uc_wire::Binding::Http { method: #method, path: #path }),
@@ -111,7 +115,11 @@ fn render_operations(service: &Service) -> TokenStream {
         });
         refs.push(stat.clone());
         let method = ident(&op.rust_name);
-        let method_doc = if doc.is_empty() { format!("`{name}`") } else { format!("`{name}`: {doc}") };
+        let method_doc = if doc.is_empty() {
+            format!("`{name}`")
+        } else {
+            format!("`{name}`: {doc}")
+        };
         methods.extend(quote! {
             #[doc = #method_doc]
             pub fn #method(&self, request: #req_ty) -> uc_wire::TypedCall<'_, #res_ty> {
@@ -121,7 +129,15 @@ fn render_operations(service: &Service) -> TokenStream {
     }
     let client = ident(&format!("{}Client", pascal(product)));
     let path = &service.endpoint_path;
-    let client_doc = format!("Typed {} client{}: one method per operation.", product.to_uppercase(), if version.is_empty() { String::new() } else { format!(" for version {version}") });
+    let client_doc = format!(
+        "Typed {} client{}: one method per operation.",
+        product.to_uppercase(),
+        if version.is_empty() {
+            String::new()
+        } else {
+            format!(" for version {version}")
+        }
+    );
     quote! {
         pub const PRODUCT: &str = #product;
         pub const VERSION: &str = #version;

@@ -59,7 +59,11 @@ pub fn render_type(service: &Service, t: &TypeDef) -> TokenStream {
     let name = ident(&t.name);
     let name_str = &t.name;
     let desc = ident(&format!("D_{}", t.name));
-    let doc = doc_attr(&if t.doc.is_empty() { format!("`{}`", t.origin) } else { format!("{}\n\n`{}`", t.doc, t.origin) });
+    let doc = doc_attr(&if t.doc.is_empty() {
+        format!("`{}`", t.origin)
+    } else {
+        format!("{}\n\n`{}`", t.doc, t.origin)
+    });
     let typed = quote! { impl Typed for #name { const DESC: &'static uc_wire::TypeDesc = &#desc; } };
     match &t.kind {
         TypeKind::Struct { attrs, text, fields } => {
