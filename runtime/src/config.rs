@@ -420,6 +420,19 @@ mod tests {
     }
 
     #[test]
+    fn env_example_lists_every_key_with_its_default_and_parses() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../.env.example")).unwrap();
+        for (key, default) in Config::keys() {
+            let line = text.lines().find(|l| l.starts_with(&format!("{key}="))).unwrap_or_else(|| panic!("{key} missing"));
+            let value = line[key.len() + 1..].trim_matches('"');
+            if key != "PROJECT_VERSION" {
+                assert_eq!(value, default, "{key}");
+            }
+        }
+        load(&text).unwrap();
+    }
+
+    #[test]
     fn clients_parse_per_mode_and_unknown_keys_are_collected() {
         let c = load("AUTH_MODE=jwt+oauth2\nAUTH_CLIENTS=\"claude:alice:admin:jwt, ci-bot:bot:auditor:oauth2,both:b:operator\"\nFOO=bar\n").unwrap();
         assert_eq!(c.clients.len(), 3);

@@ -141,6 +141,8 @@ async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, app: axum::Ro
             },
             _ = stop.cancelled() => break,
         };
+        // Small SSE frames must not wait for delayed ACKs (Nagle adds ~40 ms per call otherwise).
+        let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
         let app = app.clone();
         let watcher = graceful.watcher();
