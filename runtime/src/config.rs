@@ -423,7 +423,10 @@ mod tests {
     fn env_example_lists_every_key_with_its_default_and_parses() {
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../.env.example")).unwrap();
         for (key, default) in Config::keys() {
-            let line = text.lines().find(|l| l.starts_with(&format!("{key}="))).unwrap_or_else(|| panic!("{key} missing"));
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(&format!("{key}=")))
+                .unwrap_or_else(|| panic!("{key} missing"));
             let value = line[key.len() + 1..].trim_matches('"');
             if key != "PROJECT_VERSION" {
                 assert_eq!(value, default, "{key}");

