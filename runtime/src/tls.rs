@@ -253,3 +253,38 @@ mod tests {
         assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }
+
+#[cfg(test)]
+mod ca_tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_signed_pair_in_secrets_is_used_as_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = dir.path().join("secrets");
+        std::fs::create_dir_all(&secrets).unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(vec![]).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Test CA");
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let mut leaf_params = rcgen::CertificateParams::new(vec!["mcp.example.com".into()]).unwrap();
+        leaf_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "mcp.example.com");
+        let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+        std::fs::write(secrets.join("server.crt"), leaf.pem() + &ca.pem()).unwrap();
+        std::fs::write(secrets.join("server.key"), leaf_key.serialize_pem()).unwrap();
+        let config = crate::config::Config::from_pairs(dir.path(), ".env", "", vec![]).unwrap();
+        let (source, renewed) = CertSource::prepare(&config).unwrap();
+        assert!(!source.self_signed && !renewed);
+        assert_eq!(
+            std::fs::read_to_string(secrets.join("server.crt")).unwrap(),
+            leaf.pem() + &ca.pem(),
+            "left untouched"
+        );
+        source.load().unwrap();
+    }
+}

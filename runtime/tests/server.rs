@@ -482,3 +482,140 @@ async fn a_removed_client_is_purged_and_its_token_refused_on_restart() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     again.shutdown.cancel();
 }
+
+/// The generated clients' transport (uc-wire) against this real TLS server: verification is on
+/// by default, a CA bundle makes the self-signed certificate trusted, and turning verification
+/// off works only when asked for.
+#[tokio::test]
+async fn soap_clients_verify_tls_unless_told_otherwise() {
+    use uc_wire::schema::{Binding, Effect, OperationDescriptor, TypeDesc, TypeKind};
+    static EMPTY: TypeDesc = TypeDesc {
+        name: "Empty",
+        xsd: "test",
+        doc: "",
+        kind: TypeKind::Struct {
+            attrs: &[],
+            text: None,
+            fields: &[],
+        },
+    };
+    static OP: OperationDescriptor = OperationDescriptor {
+        product: "axl",
+        version: "15.0",
+        name: "getCCMVersion",
+        rbac_name: "getCCMVersion",
+        effect: Effect::Read,
+        binding: Binding::Soap {
+            action: "CUCM:DB ver=15.0 getCCMVersion",
+            request_element: "getCCMVersion",
+            response_element: "getCCMVersionResponse",
+            namespace: "http://www.cisco.com/AXL/API/15.0",
+            qualified: false,
+        },
+        request: &EMPTY,
+        response: &EMPTY,
+        doc: "",
+    };
+    let s = start("").await;
+    let call = |config: uc_wire::ClientConfig| async move {
+        let client = uc_wire::SoapClient::new(&config, "/axl/").unwrap();
+        client.call(&OP, uc_wire::Value::Struct(vec![])).await.unwrap_err()
+    };
+    let plain = uc_wire::ClientConfig::new(&s.base, "u", "p");
+    let err = call(plain.clone()).await;
+    assert!(
+        matches!(err, uc_wire::Error::Connect(ref m) if m.to_lowercase().contains("certificate")),
+        "{err:?}"
+    );
+    let mut with_ca = plain.clone();
+    with_ca.ca_bundle_pem = Some(std::fs::read(s.root.join("secrets/server.crt")).unwrap());
+    let err = call(with_ca).await;
+    assert!(
+        matches!(
+            err,
+            uc_wire::Error::Http { status: 404, .. } | uc_wire::Error::HtmlPage { .. }
+        ),
+        "reached the server: {err:?}"
+    );
+    let mut insecure = plain;
+    insecure.accept_invalid_certs = true;
+    let err = call(insecure).await;
+    assert!(
+        matches!(err, uc_wire::Error::Http { status: 404, .. }),
+        "reached the server: {err:?}"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_shuts_the_binary_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!(
+            "MCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nAUTH_RSA_KEY_SIZE=2048\nLOGGING_CONSOLE_ENABLED=0\n"
+        ),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ai-bridge"))
+        .arg("--root")
+        .arg(dir.path())
+        .arg("serve")
+        .spawn()
+        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "server did not start");
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(std::fs::read_to_string(dir.path().join("logs/app.log"))
+        .unwrap()
+        .contains("shutting down"));
+}
+
+#[tokio::test]
+async fn a_changed_profile_reissues_the_static_token() {
+    let s = start("").await;
+    let before = s.read("clients/claude/secrets/.token");
+    let uuid = s.read("clients/claude/secrets/.uuid");
+    s.running.shutdown.cancel();
+    let env = std::fs::read_to_string(s.root.join(".env"))
+        .unwrap()
+        .replace("claude:alice:admin:jwt", "claude:alice:operator:jwt");
+    let port = free_port();
+    let env = env
+        .lines()
+        .map(|l| {
+            if l.starts_with("MCP_SERVER_PORT=") {
+                format!("MCP_SERVER_PORT={port}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(s.root.join(".env"), env).unwrap();
+    let again = ai_bridge::serve::start(&s.root, Vec::new()).await.unwrap();
+    let after = s.read("clients/claude/secrets/.token");
+    assert_ne!(before, after);
+    assert_eq!(uuid, s.read("clients/claude/secrets/.uuid"), ".uuid is stable");
+    let claims = ai_bridge::auth::tokens::verify(&again.state.keys, &after, "ai-bridge", "mcp-clients").unwrap();
+    assert_eq!(claims.profile, "operator");
+    again.shutdown.cancel();
+}

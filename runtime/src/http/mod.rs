@@ -34,7 +34,7 @@ pub fn router(state: Arc<AppState>, tools: Vec<ToolDef>, cancel: tokio_util::syn
     let path = state.config.get("MCP_SERVER_URL_PATH").to_string();
     let protected = Router::new()
         .nest_service(&path, mcp)
-        .layer(middleware::from_fn_with_state(state.clone(), bearer::require));
+        .route_layer(middleware::from_fn_with_state(state.clone(), bearer::require));
     Router::new()
         .route("/health", get(health))
         .route(

@@ -18,7 +18,8 @@ try {
   // The client's redirect target: a real listener, as a desktop MCP client would run.
   let redirected = null;
   const callback = http.createServer((req, res) => {
-    redirected = "http://127.0.0.1:33418" + req.url;
+    // Only the redirect itself; the browser asks for /favicon.ico afterwards.
+    if (!redirected) redirected = "http://127.0.0.1:33418" + req.url;
     res.writeHead(200, { "content-type": "text/html" });
     res.end("<title>signed in</title><p>signed in</p>");
   });
