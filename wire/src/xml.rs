@@ -656,3 +656,53 @@ pub fn parse_scalar(s: Scalar, raw: &str) -> Result<Value, String> {
         }
     }
 }
+
+/// Finds the element field named `name` among `fields`, looking into groups.
+fn field_named(fields: &'static [FieldDesc], name: &str) -> Option<&'static FieldDesc> {
+    for f in fields {
+        if !f.is_group() {
+            if f.name == name {
+                return Some(f);
+            }
+            continue;
+        }
+        if let FieldType::Type(t) = f.ty {
+            let inner = match t.kind {
+                TypeKind::Choice { variants } => variants,
+                TypeKind::Struct { fields, .. } => fields,
+                TypeKind::Enum { .. } => continue,
+            };
+            if let Some(found) = field_named(inner, name) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+fn accepts_any(fields: &'static [FieldDesc]) -> bool {
+    fields.iter().any(|f| matches!(f.ty, FieldType::AnyElements))
+}
+
+/// Strict schema check on top of decoding: every child element must be declared (a server
+/// such as the simulator refuses what CUCM would refuse; the clients stay lenient).
+pub fn check_known_elements(ty: &'static TypeDesc, el: &Element, path: &str) -> Result<(), DecodeError> {
+    let TypeKind::Struct { fields, .. } = ty.kind else { return Ok(()) };
+    for c in &el.children {
+        let here = format!("{path}/{}", c.name);
+        match field_named(fields, &c.name) {
+            Some(f) => {
+                if let FieldType::Type(t) = f.ty {
+                    if !c.nil {
+                        check_known_elements(t, c, &here)?;
+                    }
+                }
+            }
+            None if accepts_any(fields) => {}
+            None => {
+                return Err(dec_err(&here, format!("element <{}> is not declared in {}", c.name, ty.name)));
+            }
+        }
+    }
+    Ok(())
+}
