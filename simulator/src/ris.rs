@@ -121,7 +121,7 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
                 leaf("Protocol", phone.child_text("protocol").unwrap_or("SIP")),
                 leaf("NumOfLines", "1"),
                 leaf("ActiveLoadID", "sip88xx.14-2-1-0001-14"),
-                leaf("DownloadStatus", "Success"),
+                leaf("DownloadStatus", "Successful"),
                 node("IPAddress", vec![node("item", vec![leaf("IP", &reg.ip), leaf("IPAddrType", "ipv4"), leaf("Attribute", "Unknown")])]),
             ],
         );

@@ -170,6 +170,8 @@ fn decode_field(
     seen.push(f.name);
     let here = key_path(path, f.name);
     match obj.get(f.name) {
+        // A required element that may be nil is sent as nil when not given.
+        None if f.min > 0 && f.nillable && !f.is_list() => Value::Nil,
         None => {
             if f.min > 0 {
                 problem(problems, &here, "required field is missing");

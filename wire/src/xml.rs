@@ -262,8 +262,9 @@ fn write_content(
 
 fn write_field(out: &mut String, f: &'static FieldDesc, v: &Value, path: &str) -> Result<(), EncodeError> {
     match v {
+        Value::Absent if f.min > 0 && !f.is_group() && f.nillable => write_one(out, f, &Value::Nil, path),
         Value::Absent => {
-            if f.min > 0 && !f.is_group() && !f.nillable {
+            if f.min > 0 && !f.is_group() {
                 return Err(enc_err(path, format!("required element {} missing", f.name)));
             }
             Ok(())
