@@ -19,6 +19,15 @@ struct Cli {
 enum Command {
     /// Run the MCP server until SIGTERM or SIGINT.
     Serve,
+    /// Start a throwaway installation with the simulator and print how to connect.
+    Demo {
+        /// Port for the MCP server (default: a free one).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Keep the installation here instead of a temporary directory.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -41,5 +50,34 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Demo { port, dir } => {
+            let temp = match &dir {
+                Some(_) => None,
+                None => match tempfile::Builder::new().prefix("ai-bridge-demo-").tempdir() {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        eprintln!("ai-bridge: cannot create a temporary directory: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+            };
+            let root = dir.unwrap_or_else(|| temp.as_ref().map(|t| t.path().to_path_buf()).unwrap_or_default());
+            match ai_bridge::demo::start(&root, port).await {
+                Ok(demo) => {
+                    use std::io::Write;
+                    print!("{}", demo.banner());
+                    let _ = std::io::stdout().flush();
+                    ai_bridge::serve::signal().await;
+                    println!("stopping the demo");
+                    demo.stop().await;
+                    drop(temp);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("ai-bridge demo: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }

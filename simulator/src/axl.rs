@@ -50,8 +50,12 @@ fn verb_and_entity(op: &str) -> (&str, &str) {
 
 /// Sets the value at a path of element names (through nested structs) inside `v` of type `ty`.
 fn set_path(ty: &'static TypeDesc, v: &mut Value, path: &[&str], new: Value) -> bool {
-    let (TypeKind::Struct { attrs, text, fields }, Value::Struct(members)) = (&ty.kind, v) else { return false };
-    let Some((first, rest)) = path.split_first() else { return false };
+    let (TypeKind::Struct { attrs, text, fields }, Value::Struct(members)) = (&ty.kind, v) else {
+        return false;
+    };
+    let Some((first, rest)) = path.split_first() else {
+        return false;
+    };
     let offset = attrs.len() + usize::from(text.is_some());
     for (i, f) in fields.iter().enumerate() {
         if f.name != *first {
@@ -115,12 +119,22 @@ fn lookup(req: &Element) -> Option<Lookup> {
 }
 
 fn not_found(entity: &str, op: &str) -> Response {
-    fault(5007, &format!("Item not valid: The specified {entity} was not found"), op)
+    fault(
+        5007,
+        &format!("Item not valid: The specified {entity} was not found"),
+        op,
+    )
 }
 
 /// Parses `"CUCM:DB ver=15.0 getPhone"`.
 fn soap_action(headers: &HeaderMap) -> Option<(String, String)> {
-    let raw = headers.get("soapaction")?.to_str().ok()?.trim().trim_matches('"').to_string();
+    let raw = headers
+        .get("soapaction")?
+        .to_str()
+        .ok()?
+        .trim()
+        .trim_matches('"')
+        .to_string();
     let rest = raw.strip_prefix("CUCM:DB ver=")?;
     let (ver, op) = rest.split_once(' ')?;
     Some((ver.to_string(), op.trim().to_string()))
@@ -141,15 +155,29 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
     }
     let body = String::from_utf8_lossy(&body).to_string();
     let Some(ns_version) = namespace_version(&body) else {
-        return fault(-1, "The request has no AXL namespace (http://www.cisco.com/AXL/API/<version>)", "");
+        return fault(
+            -1,
+            "The request has no AXL namespace (http://www.cisco.com/AXL/API/<version>)",
+            "",
+        );
     };
     if let Some((action_version, _)) = soap_action(&headers) {
         if action_version != ns_version {
-            return fault(-1, &format!("SOAPAction version {action_version} does not match the request namespace version {ns_version}"), "");
+            return fault(
+                -1,
+                &format!(
+                    "SOAPAction version {action_version} does not match the request namespace version {ns_version}"
+                ),
+                "",
+            );
         }
     }
     let Some(ops) = cisco_uc::axl::operations(&ns_version) else {
-        return (StatusCode::from_u16(599).expect("599"), format!("AXL schema version {ns_version} is not supported")).into_response();
+        return (
+            StatusCode::from_u16(599).expect("599"),
+            format!("AXL schema version {ns_version} is not supported"),
+        )
+            .into_response();
     };
     let root = match xml::parse(&body) {
         Ok(r) => r,
@@ -159,26 +187,47 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
         return fault(-1, "The request has no SOAP Body content", "");
     };
     let Some(op) = ops.iter().copied().find(|o| o.name == req.name) else {
-        return fault(-1, &format!("Operation {} is not part of AXL {ns_version}", req.name), &req.name);
+        return fault(
+            -1,
+            &format!("Operation {} is not part of AXL {ns_version}", req.name),
+            &req.name,
+        );
     };
     if let Some((_, action_op)) = soap_action(&headers) {
         if action_op != op.name {
-            return fault(-1, &format!("SOAPAction names {action_op} but the body is {}", op.name), op.name);
+            return fault(
+                -1,
+                &format!("SOAPAction names {action_op} but the body is {}", op.name),
+                op.name,
+            );
         }
     }
-    if let Err(e) = xml::check_known_elements(op.request, req, "").and_then(|_| xml::decode_struct(op.request, req, "").map(|_| ())) {
+    if let Err(e) =
+        xml::check_known_elements(op.request, req, "").and_then(|_| xml::decode_struct(op.request, req, "").map(|_| ()))
+    {
         return fault(-1, &format!("Invalid request for {}: {e}", op.name), op.name);
     }
     let result = serve(&sim, op, req);
     match result {
         Ok(value) => {
             let mut out = String::new();
-            let open = format!("ns:{} xmlns:ns=\"{NAMESPACE_PREFIX}{ns_version}\"", response_element(op));
+            let open = format!(
+                "ns:{} xmlns:ns=\"{NAMESPACE_PREFIX}{ns_version}\"",
+                response_element(op)
+            );
             if let Err(e) = xml::encode_body(&mut out, op.response, &value, &open) {
                 return fault(-1, &format!("simulator could not encode the response: {e}"), op.name);
             }
             if out.len() > sim.config.max_response_bytes {
-                return fault(-1, &format!("Query request too large. Total rows matched: {} rows. Suggestive Row Fetch: less than {} rows", out.matches("</row>").count().max(1), sim.config.max_response_bytes / 400), op.name);
+                return fault(
+                    -1,
+                    &format!(
+                        "Query request too large. Total rows matched: {} rows. Suggestive Row Fetch: less than {} rows",
+                        out.matches("</row>").count().max(1),
+                        sim.config.max_response_bytes / 400
+                    ),
+                    op.name,
+                );
             }
             xml_response(StatusCode::OK, envelope(&out))
         }
@@ -199,7 +248,12 @@ fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<V
     let internal = |e: String| fault(-1, &e, op.name);
     match (verb, entity) {
         ("get", "CCMVersion") => {
-            set_path(op.response, &mut value, &["return", "componentVersion", "version"], Value::Str(sim.config.version_string.clone()));
+            set_path(
+                op.response,
+                &mut value,
+                &["return", "componentVersion", "version"],
+                Value::Str(sim.config.version_string.clone()),
+            );
         }
         ("executeSQLQuery", _) | ("execute", "SQLQuery") => {
             let sql = req.child("sql").map(|s| s.text.as_str()).unwrap_or("");
@@ -209,7 +263,11 @@ fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<V
                 .into_iter()
                 .map(|r| {
                     let children = r.into_iter().map(|(c, v)| AnyElement::leaf(c, v)).collect();
-                    Value::Any(vec![AnyElement { name: "row".into(), children, ..Default::default() }])
+                    Value::Any(vec![AnyElement {
+                        name: "row".into(),
+                        children,
+                        ..Default::default()
+                    }])
                 })
                 .collect();
             set_path(op.response, &mut value, &["return", "row"], Value::List(rows));
@@ -221,7 +279,12 @@ fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<V
             set_path(op.response, &mut value, &["return", "rowsUpdated"], Value::UInt(n));
         }
         ("add", _) => {
-            let object = req.children.iter().find(|c| !c.children.is_empty()).cloned().ok_or_else(|| fault(-1, "nothing to add", op.name))?;
+            let object = req
+                .children
+                .iter()
+                .find(|c| !c.children.is_empty())
+                .cloned()
+                .ok_or_else(|| fault(-1, "nothing to add", op.name))?;
             let mut store = sim.store.lock().unwrap_or_else(|e| e.into_inner());
             let uuid = store.insert(entity, object, sim.config.seed).map_err(|key| {
                 fault(-239, &format!("Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:{entity} {key})."), op.name)
@@ -252,7 +315,8 @@ fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<V
             set_path(op.response, &mut value, &["return"], Value::Str(removed.uuid));
         }
         ("get", _) => {
-            let (child, ty, _) = return_child(op.response).ok_or_else(|| internal(format!("{} has no return element", op.name)))?;
+            let (child, ty, _) =
+                return_child(op.response).ok_or_else(|| internal(format!("{} has no return element", op.name)))?;
             let by = lookup(req).ok_or_else(|| fault(-1, "name or uuid is required", op.name))?;
             let store = sim.store.lock().unwrap_or_else(|e| e.into_inner());
             let i = store.find(entity, &by).ok_or_else(|| not_found(entity, op.name))?;
@@ -261,14 +325,25 @@ fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<V
             set_path(op.response, &mut value, &["return", child], v);
         }
         ("list", _) => {
-            let (child, ty, _) = return_child(op.response).ok_or_else(|| internal(format!("{} has no return element", op.name)))?;
+            let (child, ty, _) =
+                return_child(op.response).ok_or_else(|| internal(format!("{} has no return element", op.name)))?;
             let criteria = req.child("searchCriteria");
-            let skip = req.child("skip").and_then(|s| s.text.trim().parse().ok()).unwrap_or(0usize);
-            let first = req.child("first").and_then(|s| s.text.trim().parse().ok()).unwrap_or(usize::MAX);
+            let skip = req
+                .child("skip")
+                .and_then(|s| s.text.trim().parse().ok())
+                .unwrap_or(0usize);
+            let first = req
+                .child("first")
+                .and_then(|s| s.text.trim().parse().ok())
+                .unwrap_or(usize::MAX);
             let store = sim.store.lock().unwrap_or_else(|e| e.into_inner());
             let mut rows = Vec::new();
             for o in store.tables.get(entity).map(Vec::as_slice).unwrap_or(&[]) {
-                let ok = criteria.is_none_or(|c| c.children.iter().all(|k| like(k.text.trim(), o.child_text(&k.name).unwrap_or(""))));
+                let ok = criteria.is_none_or(|c| {
+                    c.children
+                        .iter()
+                        .all(|k| like(k.text.trim(), o.child_text(&k.name).unwrap_or("")))
+                });
                 if ok {
                     rows.push(o);
                 }

@@ -72,7 +72,13 @@ impl Sim {
         let mut store = Store::default();
         seed::populate(&mut store, config.seed, config.phones);
         let session = format!("{:032X}", config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        Arc::new(Sim { config, store: Mutex::new(store), throttle: Mutex::new(None), ris_calls: Mutex::new(VecDeque::new()), session })
+        Arc::new(Sim {
+            config,
+            store: Mutex::new(store),
+            throttle: Mutex::new(None),
+            ris_calls: Mutex::new(VecDeque::new()),
+            session,
+        })
     }
 
     /// The next `n` AXL requests are throttled.
@@ -85,19 +91,28 @@ impl Sim {
         let (n, how) = (*t)?;
         *t = if n > 1 { Some((n - 1, how)) } else { None };
         Some(match how {
-            Throttle::ServiceUnavailable => (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "1")], "Service Unavailable").into_response(),
+            Throttle::ServiceUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("retry-after", "1")],
+                "Service Unavailable",
+            )
+                .into_response(),
             Throttle::MemoryFault => axl::fault(-1, "Maximum AXL Memory Allocation Consumed", ""),
         })
     }
 
     /// HTTP basic auth as CUCM checks it: 401 with an HTML page when wrong.
     fn check_auth(&self, headers: &HeaderMap) -> Option<Response> {
-        let expected = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.config.username, self.config.password));
-        let given = headers.get("authorization").and_then(|h| h.to_str().ok()).and_then(|h| h.strip_prefix("Basic "));
-        let cookie_ok = headers
-            .get("cookie")
-            .and_then(|c| c.to_str().ok())
-            .is_some_and(|c| c.split(';').any(|p| p.trim() == format!("JSESSIONIDSSO={}", self.session)));
+        let expected = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", self.config.username, self.config.password));
+        let given = headers
+            .get("authorization")
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Basic "));
+        let cookie_ok = headers.get("cookie").and_then(|c| c.to_str().ok()).is_some_and(|c| {
+            c.split(';')
+                .any(|p| p.trim() == format!("JSESSIONIDSSO={}", self.session))
+        });
         if given == Some(expected.as_str()) || (given.is_none() && cookie_ok) {
             return None;
         }
@@ -113,7 +128,11 @@ impl Sim {
 }
 
 async fn with_session(sim: Arc<Sim>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let had = req.headers().get("cookie").and_then(|c| c.to_str().ok()).is_some_and(|c| c.contains("JSESSIONIDSSO="));
+    let had = req
+        .headers()
+        .get("cookie")
+        .and_then(|c| c.to_str().ok())
+        .is_some_and(|c| c.contains("JSESSIONIDSSO="));
     let mut res = next.run(req).await;
     if !had && res.status() != StatusCode::UNAUTHORIZED {
         if let Ok(v) = format!("JSESSIONIDSSO={}; Path=/; Secure; HttpOnly", sim.session).parse() {
@@ -129,7 +148,9 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/axl/", post(axl::handle))
         .route("/axl", post(axl::handle))
         .route("/realtimeservice2/services/RISService70", post(ris::handle))
-        .layer(axum::middleware::from_fn(move |req, next| with_session(s.clone(), req, next)))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            with_session(s.clone(), req, next)
+        }))
         .with_state(sim)
 }
 
@@ -155,10 +176,15 @@ impl Running {
 /// Starts the simulator on `addr` (port 0 picks one) over HTTPS.
 pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Running> {
     let key = rcgen::KeyPair::generate().map_err(std::io::Error::other)?;
-    let params = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).map_err(std::io::Error::other)?;
+    let params =
+        rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).map_err(std::io::Error::other)?;
     let cert = params.self_signed(&key).map_err(std::io::Error::other)?;
     let cert_pem = cert.pem();
-    let tls = axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem.clone().into_bytes(), key.serialize_pem().into_bytes()).await?;
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem(
+        cert_pem.clone().into_bytes(),
+        key.serialize_pem().into_bytes(),
+    )
+    .await?;
     let sim = Sim::new(config);
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
@@ -169,5 +195,10 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Runni
     tokio::spawn(async move {
         let _ = server.serve(app.into_make_service()).await;
     });
-    Ok(Running { addr, sim, cert_pem, handle })
+    Ok(Running {
+        addr,
+        sim,
+        cert_pem,
+        handle,
+    })
 }

@@ -5,7 +5,10 @@ use std::net::SocketAddr;
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "uc-sim", about = "Cisco UC simulator: AXL (every compiled version) and RIS over HTTPS")]
+#[command(
+    name = "uc-sim",
+    about = "Cisco UC simulator: AXL (every compiled version) and RIS over HTTPS"
+)]
 struct Cli {
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -25,11 +28,23 @@ struct Cli {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let cli = Cli::parse();
-    let addr: SocketAddr = format!("{}:{}", cli.host, cli.port).parse().map_err(std::io::Error::other)?;
-    let config = uc_sim::SimConfig { seed: cli.seed, phones: cli.phones, username: cli.username.clone(), password: cli.password.clone(), ..Default::default() };
+    let addr: SocketAddr = format!("{}:{}", cli.host, cli.port)
+        .parse()
+        .map_err(std::io::Error::other)?;
+    let config = uc_sim::SimConfig {
+        seed: cli.seed,
+        phones: cli.phones,
+        username: cli.username.clone(),
+        password: cli.password.clone(),
+        ..Default::default()
+    };
     let running = uc_sim::start(config, addr).await?;
     println!("uc-sim listening on {}", running.base_url());
-    println!("  AXL  {}/axl/  (versions {})", running.base_url(), cisco_uc::axl::VERSIONS.join(", "));
+    println!(
+        "  AXL  {}/axl/  (versions {})",
+        running.base_url(),
+        cisco_uc::axl::VERSIONS.join(", ")
+    );
     println!("  RIS  {}/realtimeservice2/services/RISService70", running.base_url());
     println!("  user {} / password {}", cli.username, cli.password);
     println!("  certificate (self-signed):\n{}", running.cert_pem);

@@ -66,16 +66,42 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
         return soap_fault(&format!("Invalid request: {e}"));
     }
     if op.name == "selectCtiItem" {
-        return respond(op, &node("selectCtiItemResponse", vec![node("selectCtiItemReturn", vec![node("SelectCtiItemResult", vec![leaf("TotalItemsFound", "0")]), leaf("StateInfo", "")])]));
+        return respond(
+            op,
+            &node(
+                "selectCtiItemResponse",
+                vec![node(
+                    "selectCtiItemReturn",
+                    vec![
+                        node("SelectCtiItemResult", vec![leaf("TotalItemsFound", "0")]),
+                        leaf("StateInfo", ""),
+                    ],
+                )],
+            ),
+        );
     }
     let criteria = req.child("CmSelectionCriteria").cloned().unwrap_or_default();
-    let text = |n: &str| criteria.child(n).filter(|c| !c.nil).map(|c| c.text.trim().to_string()).unwrap_or_default();
-    let max = text("MaxReturnedDevices").parse::<usize>().unwrap_or(1000).clamp(1, 1000);
+    let text = |n: &str| {
+        criteria
+            .child(n)
+            .filter(|c| !c.nil)
+            .map(|c| c.text.trim().to_string())
+            .unwrap_or_default()
+    };
+    let max = text("MaxReturnedDevices")
+        .parse::<usize>()
+        .unwrap_or(1000)
+        .clamp(1, 1000);
     let class = text("DeviceClass");
     let status = text("Status");
     let items: Vec<String> = criteria
         .child("SelectItems")
-        .map(|s| s.children.iter().filter_map(|i| i.child("Item").map(|x| x.text.trim().replace('*', "%"))).collect())
+        .map(|s| {
+            s.children
+                .iter()
+                .filter_map(|i| i.child("Item").map(|x| x.text.trim().replace('*', "%")))
+                .collect()
+        })
         .unwrap_or_default();
     let start = offset_of(req.child("StateInfo").map(|s| s.text.as_str()).unwrap_or(""));
 
@@ -83,9 +109,12 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
     let mut matched = Vec::new();
     for phone in store.tables.get("Phone").map(Vec::as_slice).unwrap_or(&[]) {
         let name = phone.child_text("name").unwrap_or("");
-        let Some(reg) = store.registrations.get(name) else { continue };
+        let Some(reg) = store.registrations.get(name) else {
+            continue;
+        };
         let class_ok = class.is_empty() || class.eq_ignore_ascii_case("Any") || class.eq_ignore_ascii_case("Phone");
-        let status_ok = status.is_empty() || status.eq_ignore_ascii_case("Any") || status.eq_ignore_ascii_case(reg.status);
+        let status_ok =
+            status.is_empty() || status.eq_ignore_ascii_case("Any") || status.eq_ignore_ascii_case(reg.status);
         let item_ok = items.is_empty() || items.iter().any(|p| p.is_empty() || like(p, name));
         if class_ok && status_ok && item_ok {
             matched.push((phone, reg));
@@ -98,7 +127,12 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
     for (phone, reg) in page {
         let model = phone.child_text("model").unwrap_or("");
         let number = MODELS.iter().find(|m| m.0 == model).map(|m| m.1).unwrap_or(0);
-        let dn = phone.element.child("lines").and_then(|l| l.find("pattern")).map(|p| p.text.clone()).unwrap_or_default();
+        let dn = phone
+            .element
+            .child("lines")
+            .and_then(|l| l.find("pattern"))
+            .map(|p| p.text.clone())
+            .unwrap_or_default();
         let device = node(
             "item",
             vec![
@@ -122,7 +156,17 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
                 leaf("NumOfLines", "1"),
                 leaf("ActiveLoadID", "sip88xx.14-2-1-0001-14"),
                 leaf("DownloadStatus", "Successful"),
-                node("IPAddress", vec![node("item", vec![leaf("IP", &reg.ip), leaf("IPAddrType", "ipv4"), leaf("Attribute", "Unknown")])]),
+                node(
+                    "IPAddress",
+                    vec![node(
+                        "item",
+                        vec![
+                            leaf("IP", &reg.ip),
+                            leaf("IPAddrType", "ipv4"),
+                            leaf("Attribute", "Unknown"),
+                        ],
+                    )],
+                ),
             ],
         );
         match by_node.iter_mut().find(|(n, _)| *n == reg.node) {
@@ -132,14 +176,30 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
     }
     let nodes: Vec<Element> = by_node
         .into_iter()
-        .map(|(n, devices)| node("item", vec![leaf("ReturnCode", "Ok"), leaf("Name", &n), leaf("NoChange", "false"), node("CmDevices", devices)]))
+        .map(|(n, devices)| {
+            node(
+                "item",
+                vec![
+                    leaf("ReturnCode", "Ok"),
+                    leaf("Name", &n),
+                    leaf("NoChange", "false"),
+                    node("CmDevices", devices),
+                ],
+            )
+        })
         .collect();
     let state_info = format!("<StateInfo><Node Name=\"cucm-pub\" SubsystemStartTime=\"1700000000\" StateId=\"{next}\" TotalItemsFound=\"{total}\" TableInstance=\"1\"/></StateInfo>");
     let response = node(
         "selectCmDeviceResponse",
         vec![node(
             "selectCmDeviceReturn",
-            vec![node("SelectCmDeviceResult", vec![leaf("TotalDevicesFound", &total.to_string()), node("CmNodes", nodes)]), leaf("StateInfo", &state_info)],
+            vec![
+                node(
+                    "SelectCmDeviceResult",
+                    vec![leaf("TotalDevicesFound", &total.to_string()), node("CmNodes", nodes)],
+                ),
+                leaf("StateInfo", &state_info),
+            ],
         )],
     );
     respond(op, &response)

@@ -17,15 +17,27 @@ pub const MODELS: [(&str, u32, &str); 5] = [
     ("Cisco 9971", 493, "SIP"),
     ("Cisco 7965", 436, "SCCP"),
 ];
-const FIRST: [&str; 12] = ["Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Mallory", "Oscar"];
-const LAST: [&str; 10] = ["Smith", "Jones", "Garcia", "Miller", "Davis", "Martin", "Lopez", "Clark", "Lewis", "Walker"];
+const FIRST: [&str; 12] = [
+    "Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Mallory", "Oscar",
+];
+const LAST: [&str; 10] = [
+    "Smith", "Jones", "Garcia", "Miller", "Davis", "Martin", "Lopez", "Clark", "Lewis", "Walker",
+];
 
 pub fn leaf(name: &str, text: &str) -> Element {
-    Element { name: name.into(), text: text.into(), ..Default::default() }
+    Element {
+        name: name.into(),
+        text: text.into(),
+        ..Default::default()
+    }
 }
 
 pub fn node(name: &str, children: Vec<Element>) -> Element {
-    Element { name: name.into(), children, ..Default::default() }
+    Element {
+        name: name.into(),
+        children,
+        ..Default::default()
+    }
 }
 
 fn fk(name: &str, text: &str) -> Element {
@@ -36,7 +48,14 @@ fn fk(name: &str, text: &str) -> Element {
 pub fn populate(store: &mut Store, seed: u64, phones: usize) {
     let mut rng = Rng::new(seed);
     for p in PARTITIONS {
-        let _ = store.insert("RoutePartition", node("routePartition", vec![leaf("name", p), leaf("description", &format!("{p} partition"))]), seed);
+        let _ = store.insert(
+            "RoutePartition",
+            node(
+                "routePartition",
+                vec![leaf("name", p), leaf("description", &format!("{p} partition"))],
+            ),
+            seed,
+        );
     }
     for dp in DEVICE_POOLS {
         let _ = store.insert("DevicePool", node("devicePool", vec![leaf("name", dp)]), seed);
@@ -44,7 +63,12 @@ pub fn populate(store: &mut Store, seed: u64, phones: usize) {
     for i in 0..phones {
         let first = FIRST[rng.below(FIRST.len() as u64) as usize];
         let last = LAST[rng.below(LAST.len() as u64) as usize];
-        let userid = format!("{}{}{}", first.to_lowercase().chars().next().unwrap_or('u'), last.to_lowercase(), i);
+        let userid = format!(
+            "{}{}{}",
+            first.to_lowercase().chars().next().unwrap_or('u'),
+            last.to_lowercase(),
+            i
+        );
         let dn = format!("{}", 1000 + i);
         let partition = if i % 10 == 0 { PARTITIONS[1] } else { PARTITIONS[0] };
         let (model, _, protocol) = MODELS[rng.below(MODELS.len() as u64) as usize];
@@ -112,7 +136,13 @@ pub fn populate(store: &mut Store, seed: u64, phones: usize) {
             seed,
         );
         let roll = rng.below(100);
-        let status = if roll < 80 { "Registered" } else if roll < 95 { "UnRegistered" } else { "Rejected" };
+        let status = if roll < 80 {
+            "Registered"
+        } else if roll < 95 {
+            "UnRegistered"
+        } else {
+            "Rejected"
+        };
         store.registrations.insert(
             name,
             Registration {

@@ -8,9 +8,36 @@ use crate::store::{like, Object, Store};
 /// table -> (entity in the store, [(column, element child)])
 fn table(name: &str) -> Option<(&'static str, &'static [(&'static str, &'static str)])> {
     Some(match name {
-        "device" => ("Phone", &[("name", "name"), ("description", "description"), ("model", "model"), ("protocol", "protocol"), ("devicepool", "devicePoolName")]),
-        "numplan" => ("Line", &[("dnorpattern", "pattern"), ("description", "description"), ("alertingname", "alertingName"), ("routepartition", "routePartitionName")]),
-        "enduser" => ("User", &[("userid", "userid"), ("firstname", "firstName"), ("lastname", "lastName"), ("mailid", "mailid"), ("department", "department"), ("telephonenumber", "telephoneNumber")]),
+        "device" => (
+            "Phone",
+            &[
+                ("name", "name"),
+                ("description", "description"),
+                ("model", "model"),
+                ("protocol", "protocol"),
+                ("devicepool", "devicePoolName"),
+            ],
+        ),
+        "numplan" => (
+            "Line",
+            &[
+                ("dnorpattern", "pattern"),
+                ("description", "description"),
+                ("alertingname", "alertingName"),
+                ("routepartition", "routePartitionName"),
+            ],
+        ),
+        "enduser" => (
+            "User",
+            &[
+                ("userid", "userid"),
+                ("firstname", "firstName"),
+                ("lastname", "lastName"),
+                ("mailid", "mailid"),
+                ("department", "department"),
+                ("telephonenumber", "telephoneNumber"),
+            ],
+        ),
         _ => return None,
     })
 }
@@ -101,7 +128,9 @@ fn value_of(o: &Object, cols: &[(&str, &str)], col: &str) -> Option<String> {
     if col == "pkid" {
         return Some(o.uuid.trim_matches(|c| c == '{' || c == '}').to_lowercase());
     }
-    cols.iter().find(|(c, _)| *c == col).map(|(_, child)| o.child_text(child).unwrap_or("").to_string())
+    cols.iter()
+        .find(|(c, _)| *c == col)
+        .map(|(_, child)| o.child_text(child).unwrap_or("").to_string())
 }
 
 fn matches(o: &Object, cols: &[(&str, &str)], conds: &[Cond]) -> Result<bool, String> {
@@ -110,8 +139,13 @@ fn matches(o: &Object, cols: &[(&str, &str)], conds: &[Cond]) -> Result<bool, St
             Cond::Eq(c, v) => (c, v, false),
             Cond::Like(c, v) => (c, v, true),
         };
-        let v = value_of(o, cols, col).ok_or_else(|| format!("Column ({col}) not found in any table in the query (or SLV is undefined)."))?;
-        let ok = if is_like { like(pat, &v) } else { v.eq_ignore_ascii_case(pat) };
+        let v = value_of(o, cols, col)
+            .ok_or_else(|| format!("Column ({col}) not found in any table in the query (or SLV is undefined)."))?;
+        let ok = if is_like {
+            like(pat, &v)
+        } else {
+            v.eq_ignore_ascii_case(pat)
+        };
         if !ok {
             return Ok(false);
         }
@@ -124,14 +158,22 @@ pub fn query(store: &Store, sql: &str) -> Result<Vec<Row>, String> {
     if t.first().map(String::as_str) != Some("select") {
         return Err("executeSQLQuery accepts only select statements".into());
     }
-    let from = t.iter().position(|x| x == "from").ok_or("A syntax error has occurred.")?;
+    let from = t
+        .iter()
+        .position(|x| x == "from")
+        .ok_or("A syntax error has occurred.")?;
     let cols_tok: Vec<&String> = t[1..from].iter().filter(|x| *x != ",").collect();
     let name = t.get(from + 1).ok_or("A syntax error has occurred.")?;
     let (entity, cols) = table(name).ok_or_else(|| format!("The specified table ({name}) is not in the database."))?;
     let selected: Vec<String> = if cols_tok.len() == 1 && cols_tok[0] == "*" {
-        std::iter::once("pkid".to_string()).chain(cols.iter().map(|(c, _)| c.to_string())).collect()
+        std::iter::once("pkid".to_string())
+            .chain(cols.iter().map(|(c, _)| c.to_string()))
+            .collect()
     } else {
-        cols_tok.iter().map(|c| c.rsplit('.').next().unwrap_or(c).to_string()).collect()
+        cols_tok
+            .iter()
+            .map(|c| c.rsplit('.').next().unwrap_or(c).to_string())
+            .collect()
     };
     let mut rest = &t[from + 2..];
     let mut conds = Vec::new();
@@ -150,14 +192,19 @@ pub fn query(store: &Store, sql: &str) -> Result<Vec<Row>, String> {
         if matches(o, cols, &conds)? {
             let mut row = Vec::new();
             for c in &selected {
-                let v = value_of(o, cols, c).ok_or_else(|| format!("Column ({c}) not found in any table in the query (or SLV is undefined)."))?;
+                let v = value_of(o, cols, c).ok_or_else(|| {
+                    format!("Column ({c}) not found in any table in the query (or SLV is undefined).")
+                })?;
                 row.push((c.clone(), v));
             }
             rows.push(row);
         }
     }
     if let Some(col) = order {
-        let idx = selected.iter().position(|c| *c == col).ok_or_else(|| format!("order by column {col} is not selected"))?;
+        let idx = selected
+            .iter()
+            .position(|c| *c == col)
+            .ok_or_else(|| format!("order by column {col} is not selected"))?;
         rows.sort_by(|a, b| a[idx].1.cmp(&b[idx].1));
     }
     Ok(rows)
@@ -173,7 +220,10 @@ pub fn update(store: &mut Store, sql: &str) -> Result<u64, String> {
     if t.get(2).map(String::as_str) != Some("set") {
         return Err("A syntax error has occurred.".into());
     }
-    let where_at = t.iter().position(|x| x == "where").ok_or("updates without a where clause are refused")?;
+    let where_at = t
+        .iter()
+        .position(|x| x == "where")
+        .ok_or("updates without a where clause are refused")?;
     let mut sets = Vec::new();
     let mut i = 3;
     while i < where_at {
@@ -181,7 +231,11 @@ pub fn update(store: &mut Store, sql: &str) -> Result<u64, String> {
         if t.get(i + 1).map(String::as_str) != Some("=") {
             return Err("A syntax error has occurred.".into());
         }
-        let child = cols.iter().find(|(c, _)| *c == col).map(|(_, e)| *e).ok_or_else(|| format!("Column ({col}) not found in any table in the query (or SLV is undefined)."))?;
+        let child = cols
+            .iter()
+            .find(|(c, _)| *c == col)
+            .map(|(_, e)| *e)
+            .ok_or_else(|| format!("Column ({col}) not found in any table in the query (or SLV is undefined)."))?;
         sets.push((child, literal(t.get(i + 2))?));
         i += 3;
         if t.get(i).map(String::as_str) == Some(",") {
@@ -212,15 +266,34 @@ mod tests {
     fn select_where_like_order_and_update() {
         let mut store = Store::default();
         crate::seed::populate(&mut store, 1, 20);
-        let rows = query(&store, "select name, description from device where name like 'SEP%' order by name").unwrap();
+        let rows = query(
+            &store,
+            "select name, description from device where name like 'SEP%' order by name",
+        )
+        .unwrap();
         assert_eq!(rows.len(), 20);
         assert_eq!(rows[0][0].0, "name");
         assert!(rows.windows(2).all(|w| w[0][0].1 <= w[1][0].1));
         let first = rows[0][0].1.clone();
-        assert_eq!(update(&mut store, &format!("update device set description = 'It''s new' where name = '{first}'")).unwrap(), 1);
-        let rows = query(&store, &format!("select device.description from device where device.name = '{first}'")).unwrap();
+        assert_eq!(
+            update(
+                &mut store,
+                &format!("update device set description = 'It''s new' where name = '{first}'")
+            )
+            .unwrap(),
+            1
+        );
+        let rows = query(
+            &store,
+            &format!("select device.description from device where device.name = '{first}'"),
+        )
+        .unwrap();
         assert_eq!(rows[0][0].1, "It's new");
-        assert!(query(&store, "select x from nosuch").unwrap_err().contains("not in the database"));
-        assert!(query(&store, "select nosuch from device").unwrap_err().contains("Column (nosuch)"));
+        assert!(query(&store, "select x from nosuch")
+            .unwrap_err()
+            .contains("not in the database"));
+        assert!(query(&store, "select nosuch from device")
+            .unwrap_err()
+            .contains("Column (nosuch)"));
     }
 }

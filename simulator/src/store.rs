@@ -42,7 +42,10 @@ pub fn key_of(element: &Element) -> String {
         return u.text.clone();
     }
     if let Some(p) = element.child("pattern") {
-        let partition = element.child("routePartitionName").map(|c| c.text.as_str()).unwrap_or("");
+        let partition = element
+            .child("routePartitionName")
+            .map(|c| c.text.as_str())
+            .unwrap_or("");
         return format!("{}/{}", p.text, partition);
     }
     element.child("name").map(|c| c.text.clone()).unwrap_or_default()
@@ -85,7 +88,10 @@ impl Store {
         let uuid = self.new_uuid(seed);
         element.attrs.retain(|(k, _)| k != "uuid");
         element.attrs.push(("uuid".into(), uuid.clone()));
-        self.table(entity).push(Object { uuid: uuid.clone(), element });
+        self.table(entity).push(Object {
+            uuid: uuid.clone(),
+            element,
+        });
         Ok(uuid)
     }
 }
@@ -133,6 +139,12 @@ mod tests {
         let b = s.new_uuid(1);
         assert_ne!(a, b);
         assert_eq!(a.len(), 38);
-        assert!(a.starts_with('{') && a.ends_with('}') && a[1..37].chars().all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+        assert!(
+            a.starts_with('{')
+                && a.ends_with('}')
+                && a[1..37]
+                    .chars()
+                    .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
+        );
     }
 }

@@ -11,7 +11,9 @@ use uc_sim::{SimConfig, Throttle};
 use uc_wire::{ClientConfig, Error, Nillable, Typed, Wire};
 
 async fn sim(config: SimConfig) -> uc_sim::Running {
-    uc_sim::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap()
+    uc_sim::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap()
 }
 
 fn client_config(s: &uc_sim::Running, password: &str) -> ClientConfig {
@@ -25,13 +27,23 @@ fn axl_client(s: &uc_sim::Running) -> axl::AxlClient {
 }
 
 fn get_phone(name: &str) -> axl::GetPhoneReq {
-    axl::GetPhoneReq { name_or_uuid: axl::GetPhoneReqNameOrUuid::Name(name.into()), ..Default::default() }
+    axl::GetPhoneReq {
+        name_or_uuid: axl::GetPhoneReqNameOrUuid::Name(name.into()),
+        ..Default::default()
+    }
 }
 
 fn list_all(skip: Option<u64>, first: Option<u64>) -> axl::ListPhoneReq {
     axl::ListPhoneReq {
-        search_criteria: axl::ListPhoneReqSearchCriteria { name: Some("SEP%".into()), ..Default::default() },
-        returned_tags: axl::LPhone { name: Some(String::new()), description: Some(String::new()), ..Default::default() },
+        search_criteria: axl::ListPhoneReqSearchCriteria {
+            name: Some("SEP%".into()),
+            ..Default::default()
+        },
+        returned_tags: axl::LPhone {
+            name: Some(String::new()),
+            description: Some(String::new()),
+            ..Default::default()
+        },
         skip,
         first,
         ..Default::default()
@@ -47,7 +59,11 @@ fn fault_code(e: &Error) -> Option<i64> {
 
 #[tokio::test]
 async fn crud_families_round_trip_through_the_store() {
-    let s = sim(SimConfig { phones: 50, ..Default::default() }).await;
+    let s = sim(SimConfig {
+        phones: 50,
+        ..Default::default()
+    })
+    .await;
     let c = axl_client(&s);
     let v = c.get_ccm_version(Default::default()).await.unwrap();
     assert_eq!(v.r#return.component_version.version, "15.0.1.12900(234)");
@@ -59,12 +75,20 @@ async fn crud_families_round_trip_through_the_store() {
     assert_eq!(got.name.as_deref(), Some(name.as_str()));
     let uuid = got.uuid.clone().unwrap();
     assert!(uuid.starts_with('{') && uuid.len() == 38, "{uuid}");
-    let by_uuid = c.get_phone(axl::GetPhoneReq { name_or_uuid: axl::GetPhoneReqNameOrUuid::Uuid(uuid.clone()), ..Default::default() }).await.unwrap();
+    let by_uuid = c
+        .get_phone(axl::GetPhoneReq {
+            name_or_uuid: axl::GetPhoneReqNameOrUuid::Uuid(uuid.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(by_uuid.r#return.phone.name.as_deref(), Some(name.as_str()));
 
     let err = c.get_phone(get_phone("SEPNOTTHERE0000")).await.unwrap_err();
     assert_eq!(fault_code(&err), Some(5007), "{err}");
-    assert!(err.to_string().contains("Item not valid: The specified Phone was not found"));
+    assert!(err
+        .to_string()
+        .contains("Item not valid: The specified Phone was not found"));
 
     // add from JSON, as an agent would: the schema's minimal phone, named and described.
     let add_op = axl::AxlClient::operation("addPhone").unwrap();
@@ -73,7 +97,10 @@ async fn crud_families_round_trip_through_the_store() {
     args["phone"]["description"] = "added by test".into();
     let add = uc_wire::json::from_json(add_op.request, &args).unwrap();
     let added = c.inner().call(add_op, add.clone()).await.unwrap();
-    let new_uuid = uc_wire::json::to_json(add_op.response, &added)["return"].as_str().unwrap().to_string();
+    let new_uuid = uc_wire::json::to_json(add_op.response, &added)["return"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let got = c.get_phone(get_phone("SEP0000DEADBEEF")).await.unwrap().r#return.phone;
     assert_eq!(got.uuid.as_deref(), Some(new_uuid.as_str()));
     assert_eq!(got.description.as_deref(), Some("added by test"));
@@ -81,7 +108,11 @@ async fn crud_families_round_trip_through_the_store() {
     assert_eq!(fault_code(&dup), Some(-239), "{dup}");
 
     let upd_op = axl::AxlClient::operation("updatePhone").unwrap();
-    let upd = uc_wire::json::from_json(upd_op.request, &serde_json::json!({"name": "SEP0000DEADBEEF", "description": "renamed desk"})).unwrap();
+    let upd = uc_wire::json::from_json(
+        upd_op.request,
+        &serde_json::json!({"name": "SEP0000DEADBEEF", "description": "renamed desk"}),
+    )
+    .unwrap();
     c.inner().call(upd_op, upd).await.unwrap();
     let got = c.get_phone(get_phone("SEP0000DEADBEEF")).await.unwrap().r#return.phone;
     assert_eq!(got.description.as_deref(), Some("renamed desk"));
@@ -89,19 +120,31 @@ async fn crud_families_round_trip_through_the_store() {
     let rm_op = axl::AxlClient::operation("removePhone").unwrap();
     let rm = uc_wire::json::from_json(rm_op.request, &serde_json::json!({"uuid": new_uuid})).unwrap();
     c.inner().call(rm_op, rm.clone()).await.unwrap();
-    assert_eq!(fault_code(&c.get_phone(get_phone("SEP0000DEADBEEF")).await.unwrap_err()), Some(5007));
+    assert_eq!(
+        fault_code(&c.get_phone(get_phone("SEP0000DEADBEEF")).await.unwrap_err()),
+        Some(5007)
+    );
     assert_eq!(fault_code(&c.inner().call(rm_op, rm).await.unwrap_err()), Some(5007));
     s.shutdown();
 }
 
 #[tokio::test]
 async fn list_pages_with_skip_and_first_and_returned_tags() {
-    let s = sim(SimConfig { phones: 120, ..Default::default() }).await;
+    let s = sim(SimConfig {
+        phones: 120,
+        ..Default::default()
+    })
+    .await;
     let c = axl_client(&s);
     let mut names = Vec::new();
     let mut skip = 0;
     loop {
-        let page = c.list_phone(list_all(Some(skip), Some(50))).await.unwrap().r#return.phone;
+        let page = c
+            .list_phone(list_all(Some(skip), Some(50)))
+            .await
+            .unwrap()
+            .r#return
+            .phone;
         for p in &page {
             assert!(p.name.is_some() && p.description.is_some());
             assert!(p.protocol.is_none(), "only the returnedTags come back");
@@ -118,16 +161,28 @@ async fn list_pages_with_skip_and_first_and_returned_tags() {
     let mut req = list_all(None, None);
     req.search_criteria.description = Some("%Smith%".into());
     let smiths = c.list_phone(req).await.unwrap().r#return.phone;
-    assert!(!smiths.is_empty() && smiths.iter().all(|p| p.description.as_deref().unwrap().contains("Smith")));
+    assert!(
+        !smiths.is_empty()
+            && smiths
+                .iter()
+                .all(|p| p.description.as_deref().unwrap().contains("Smith"))
+    );
     s.shutdown();
 }
 
 #[tokio::test]
 async fn sql_query_and_update() {
-    let s = sim(SimConfig { phones: 30, ..Default::default() }).await;
+    let s = sim(SimConfig {
+        phones: 30,
+        ..Default::default()
+    })
+    .await;
     let c = axl_client(&s);
     let rows = c
-        .execute_sql_query(axl::ExecuteSQLQueryReq { sql: "select name, description from device where name like 'SEP%' order by name".into(), ..Default::default() })
+        .execute_sql_query(axl::ExecuteSQLQueryReq {
+            sql: "select name, description from device where name like 'SEP%' order by name".into(),
+            ..Default::default()
+        })
         .await
         .unwrap()
         .r#return
@@ -137,26 +192,46 @@ async fn sql_query_and_update() {
     assert_eq!(cols, ["name", "description"]);
     let first = rows[0].column("name").unwrap().to_string();
     let updated = c
-        .execute_sql_update(axl::ExecuteSQLUpdateReq { sql: format!("update device set description = 'via SQL' where name = '{first}'"), ..Default::default() })
+        .execute_sql_update(axl::ExecuteSQLUpdateReq {
+            sql: format!("update device set description = 'via SQL' where name = '{first}'"),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(updated.r#return.rows_updated, 1);
     let got = c.get_phone(get_phone(&first)).await.unwrap().r#return.phone;
     assert_eq!(got.description.as_deref(), Some("via SQL"));
-    let bad = c.execute_sql_query(axl::ExecuteSQLQueryReq { sql: "select x from nosuchtable".into(), ..Default::default() }).await.unwrap_err();
+    let bad = c
+        .execute_sql_query(axl::ExecuteSQLQueryReq {
+            sql: "select x from nosuchtable".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
     assert!(bad.to_string().contains("not in the database"), "{bad}");
     s.shutdown();
 }
 
 #[tokio::test]
 async fn failures_look_like_a_real_cucm() {
-    let s = sim(SimConfig { phones: 300, max_response_bytes: 20_000, ..Default::default() }).await;
+    let s = sim(SimConfig {
+        phones: 300,
+        max_response_bytes: 20_000,
+        ..Default::default()
+    })
+    .await;
     let c = axl_client(&s);
     let wrong = axl::AxlClient::new(&client_config(&s, "wrong")).unwrap();
-    assert!(matches!(wrong.get_ccm_version(Default::default()).await, Err(Error::Unauthorized)));
+    assert!(matches!(
+        wrong.get_ccm_version(Default::default()).await,
+        Err(Error::Unauthorized)
+    ));
 
     s.sim.throttle_next(1, Throttle::ServiceUnavailable);
-    assert!(matches!(c.get_ccm_version(Default::default()).await, Err(Error::Throttled { retry_after: Some(1) })));
+    assert!(matches!(
+        c.get_ccm_version(Default::default()).await,
+        Err(Error::Throttled { retry_after: Some(1) })
+    ));
     s.sim.throttle_next(1, Throttle::MemoryFault);
     let e = c.get_ccm_version(Default::default()).await.unwrap_err();
     assert!(e.is_throttling(), "{e}");
@@ -167,17 +242,43 @@ async fn failures_look_like_a_real_cucm() {
     assert!(e.to_string().contains("Query request too large"), "{e}");
 
     // A version the simulator does not have: HTTP 599, as CUCM answers.
-    let http = reqwest::Client::builder().add_root_certificate(reqwest::Certificate::from_pem(s.cert_pem.as_bytes()).unwrap()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(s.cert_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
     let body = "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body><ns:getCCMVersion xmlns:ns=\"http://www.cisco.com/AXL/API/99.0\"/></soapenv:Body></soapenv:Envelope>";
-    let r = http.post(format!("{}/axl/", s.base_url())).basic_auth("axladmin", Some("sim-password")).header("SOAPAction", "\"CUCM:DB ver=99.0 getCCMVersion\"").body(body).send().await.unwrap();
+    let r = http
+        .post(format!("{}/axl/", s.base_url()))
+        .basic_auth("axladmin", Some("sim-password"))
+        .header("SOAPAction", "\"CUCM:DB ver=99.0 getCCMVersion\"")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 599);
     // SOAPAction and namespace must agree.
-    let r = http.post(format!("{}/axl/", s.base_url())).basic_auth("axladmin", Some("sim-password")).header("SOAPAction", "\"CUCM:DB ver=14.0 getCCMVersion\"").body(body.replace("99.0", "15.0")).send().await.unwrap();
+    let r = http
+        .post(format!("{}/axl/", s.base_url()))
+        .basic_auth("axladmin", Some("sim-password"))
+        .header("SOAPAction", "\"CUCM:DB ver=14.0 getCCMVersion\"")
+        .body(body.replace("99.0", "15.0"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 500);
     assert!(r.text().await.unwrap().contains("does not match"));
     // An element the schema does not declare is refused.
-    let r = http.post(format!("{}/axl/", s.base_url())).basic_auth("axladmin", Some("sim-password")).header("SOAPAction", "\"CUCM:DB ver=15.0 getPhone\"")
-        .body(body.replace("99.0", "15.0").replace("getCCMVersion xmlns:ns=\"http://www.cisco.com/AXL/API/15.0\"/>", "getPhone xmlns:ns=\"http://www.cisco.com/AXL/API/15.0\"><name>x</name><bogus/></ns:getPhone>")).send().await.unwrap();
+    let r = http
+        .post(format!("{}/axl/", s.base_url()))
+        .basic_auth("axladmin", Some("sim-password"))
+        .header("SOAPAction", "\"CUCM:DB ver=15.0 getPhone\"")
+        .body(body.replace("99.0", "15.0").replace(
+            "getCCMVersion xmlns:ns=\"http://www.cisco.com/AXL/API/15.0\"/>",
+            "getPhone xmlns:ns=\"http://www.cisco.com/AXL/API/15.0\"><name>x</name><bogus/></ns:getPhone>",
+        ))
+        .send()
+        .await
+        .unwrap();
     let text = r.text().await.unwrap();
     assert!(text.contains("element &lt;bogus&gt; is not declared"), "{text}");
     s.shutdown();
@@ -194,13 +295,22 @@ fn select(max: u32, state: &str) -> ris::SelectCmDevice {
 
 #[tokio::test]
 async fn ris_pages_with_state_info_and_enforces_its_rate() {
-    let s = sim(SimConfig { phones: 500, ris_rate_per_minute: 5, ..Default::default() }).await;
+    let s = sim(SimConfig {
+        phones: 500,
+        ris_rate_per_minute: 5,
+        ..Default::default()
+    })
+    .await;
     let c = ris::RisClient::new(&client_config(&s, "sim-password")).unwrap();
     let mut state = String::new();
     let mut seen = 0;
     let mut total = 0;
     for _ in 0..3 {
-        let r = c.select_cm_device(select(200, &state)).await.unwrap().select_cm_device_return;
+        let r = c
+            .select_cm_device(select(200, &state))
+            .await
+            .unwrap()
+            .select_cm_device_return;
         let v = r.clone().into_value();
         let j = uc_wire::json::to_json(<ris::SelectCmDeviceReturn as Typed>::DESC, &v);
         total = j["SelectCmDeviceResult"]["TotalDevicesFound"].as_u64().unwrap();
@@ -214,19 +324,34 @@ async fn ris_pages_with_state_info_and_enforces_its_rate() {
     c.select_cm_device(select(10, "")).await.unwrap();
     c.select_cm_device(select(10, "")).await.unwrap();
     let e = c.select_cm_device(select(10, "")).await.unwrap_err();
-    assert!(e.to_string().contains("Exceeded allowed rate for Reatime information"), "{e}");
+    assert!(
+        e.to_string().contains("Exceeded allowed rate for Reatime information"),
+        "{e}"
+    );
     s.shutdown();
 }
 
 /// The simulator's answers, as bytes on the wire, validate against the schema they name.
 #[tokio::test]
 async fn responses_validate_against_the_axl_schema() {
-    let schemas = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(option_env!("UC_SCHEMAS_DIR").unwrap_or("schemas"));
+    let schemas = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(option_env!("UC_SCHEMAS_DIR").unwrap_or("schemas"));
     let xsd = schemas.join("axl/15.0/AXLSoap.xsd");
     assert!(xsd.is_file(), "{}", xsd.display());
-    let s = sim(SimConfig { phones: 20, ..Default::default() }).await;
-    let http = reqwest::Client::builder().add_root_certificate(reqwest::Certificate::from_pem(s.cert_pem.as_bytes()).unwrap()).build().unwrap();
-    let phone = s.sim.store.lock().unwrap().tables["Phone"][3].child_text("name").unwrap().to_string();
+    let s = sim(SimConfig {
+        phones: 20,
+        ..Default::default()
+    })
+    .await;
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(s.cert_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let phone = s.sim.store.lock().unwrap().tables["Phone"][3]
+        .child_text("name")
+        .unwrap()
+        .to_string();
     let requests = [
         ("getCCMVersion", "<processNodeName>cucm-pub</processNodeName>".to_string()),
         ("getPhone", format!("<name>{phone}</name>")),
@@ -239,7 +364,14 @@ async fn responses_validate_against_the_axl_schema() {
     let mut files = Vec::new();
     for (op, inner) in &requests {
         let body = format!("<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body><ns:{op} xmlns:ns=\"http://www.cisco.com/AXL/API/15.0\">{inner}</ns:{op}></soapenv:Body></soapenv:Envelope>");
-        let r = http.post(format!("{}/axl/", s.base_url())).basic_auth("axladmin", Some("sim-password")).header("SOAPAction", format!("\"CUCM:DB ver=15.0 {op}\"")).body(body).send().await.unwrap();
+        let r = http
+            .post(format!("{}/axl/", s.base_url()))
+            .basic_auth("axladmin", Some("sim-password"))
+            .header("SOAPAction", format!("\"CUCM:DB ver=15.0 {op}\""))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{op}");
         let text = r.text().await.unwrap();
         let root = uc_wire::xml::parse(&text).unwrap();
@@ -252,7 +384,13 @@ async fn responses_validate_against_the_axl_schema() {
         std::fs::write(&path, &text[start..end]).unwrap();
         files.push(path);
     }
-    let out = Command::new("xmllint").arg("--noout").arg("--schema").arg(&xsd).args(&files).output().expect("xmllint (libxml2-utils)");
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .args(&files)
+        .output()
+        .expect("xmllint (libxml2-utils)");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.lines().all(|l| l.ends_with(" validates")), "{stderr}");
     assert_eq!(stderr.lines().count(), requests.len());

@@ -688,7 +688,9 @@ fn accepts_any(fields: &'static [FieldDesc]) -> bool {
 /// Strict schema check on top of decoding: every child element must be declared (a server
 /// such as the simulator refuses what CUCM would refuse; the clients stay lenient).
 pub fn check_known_elements(ty: &'static TypeDesc, el: &Element, path: &str) -> Result<(), DecodeError> {
-    let TypeKind::Struct { fields, .. } = ty.kind else { return Ok(()) };
+    let TypeKind::Struct { fields, .. } = ty.kind else {
+        return Ok(());
+    };
     for c in &el.children {
         let here = format!("{path}/{}", c.name);
         match field_named(fields, &c.name) {
@@ -701,7 +703,10 @@ pub fn check_known_elements(ty: &'static TypeDesc, el: &Element, path: &str) -> 
             }
             None if accepts_any(fields) => {}
             None => {
-                return Err(dec_err(&here, format!("element <{}> is not declared in {}", c.name, ty.name)));
+                return Err(dec_err(
+                    &here,
+                    format!("element <{}> is not declared in {}", c.name, ty.name),
+                ));
             }
         }
     }

@@ -1,0 +1,64 @@
+//! `ai-bridge demo` as a user runs it: start the binary, read the printed endpoint, token and
+//! CA, connect the Python MCP SDK with them, list tools and call one, then stop with SIGINT.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn the_demo_prints_what_a_client_needs_and_serves_it() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ai-bridge"))
+        .arg("demo")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut endpoint, mut token, mut ca, mut installation) = (None, None, None, None);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(v) = line.strip_prefix("MCP endpoint: ") {
+            endpoint = Some(v.to_string());
+        } else if let Some(v) = line.strip_prefix("Bearer token: ") {
+            token = Some(v.to_string());
+        } else if let Some(v) = line.strip_prefix("CA certificate: ") {
+            ca = Some(v.to_string());
+        } else if let Some(v) = line.strip_prefix("Installation: ") {
+            installation = Some(v.to_string());
+        } else if line.starts_with("curl:") {
+            break;
+        }
+    }
+    let (endpoint, token, ca, installation) = (endpoint.unwrap(), token.unwrap(), ca.unwrap(), installation.unwrap());
+    let base = endpoint.strip_suffix("/mcp").unwrap().to_string();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/mcp_client.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args([&base, &ca, "jwt", &token])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "python client: {stderr}");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        r["tools"].as_array().unwrap().iter().any(|t| t == "bridge_whoami"),
+        "{r}"
+    );
+    assert_eq!(r["whoami"]["client"], "demo");
+    assert!(std::path::Path::new(&installation)
+        .join("clients/demo/custom/simulator.json")
+        .is_file());
+
+    assert!(Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(rest.iter().any(|l| l.contains("stopping the demo")), "{rest:?}");
+    assert!(
+        !std::path::Path::new(&installation).exists(),
+        "the throwaway installation is removed"
+    );
+}
