@@ -118,12 +118,24 @@ fn lookup(req: &Element) -> Option<Lookup> {
     })
 }
 
-fn not_found(entity: &str, op: &str) -> Response {
-    fault(
-        5007,
-        &format!("Item not valid: The specified {entity} was not found"),
-        op,
-    )
+/// An AXL error raised while serving; becomes a SOAP fault naming the operation.
+#[derive(Debug)]
+struct AxlFault {
+    code: i64,
+    message: String,
+}
+
+impl AxlFault {
+    fn new(code: i64, message: impl Into<String>) -> Self {
+        AxlFault {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+fn not_found(entity: &str) -> AxlFault {
+    AxlFault::new(5007, format!("Item not valid: The specified {entity} was not found"))
 }
 
 /// Parses `"CUCM:DB ver=15.0 getPhone"`.
@@ -231,7 +243,7 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
             }
             xml_response(StatusCode::OK, envelope(&out))
         }
-        Err(r) => r,
+        Err(f) => fault(f.code, &f.message, op.name),
     }
 }
 
@@ -242,10 +254,10 @@ fn response_element(op: &OperationDescriptor) -> &'static str {
     }
 }
 
-fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<Value, Response> {
+fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<Value, AxlFault> {
     let (verb, entity) = verb_and_entity(op.name);
     let mut value = uc_wire::sample::minimal(op.response);
-    let internal = |e: String| fault(-1, &e, op.name);
+    let internal = |e: String| AxlFault::new(-1, e);
     match (verb, entity) {
         ("get", "CCMVersion") => {
             set_path(
@@ -258,7 +270,7 @@ fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<V
         ("executeSQLQuery", _) | ("execute", "SQLQuery") => {
             let sql = req.child("sql").map(|s| s.text.as_str()).unwrap_or("");
             let store = sim.store.lock().unwrap_or_else(|e| e.into_inner());
-            let rows = sql::query(&store, sql).map_err(|m| fault(-1, &m, op.name))?;
+            let rows = sql::query(&store, sql).map_err(|m| AxlFault::new(-1, m))?;
             let rows: Vec<Value> = rows
                 .into_iter()
                 .map(|r| {
@@ -275,7 +287,7 @@ fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<V
         ("execute", "SQLUpdate") => {
             let sql = req.child("sql").map(|s| s.text.as_str()).unwrap_or("");
             let mut store = sim.store.lock().unwrap_or_else(|e| e.into_inner());
-            let n = sql::update(&mut store, sql).map_err(|m| fault(-1, &m, op.name))?;
+            let n = sql::update(&mut store, sql).map_err(|m| AxlFault::new(-1, m))?;
             set_path(op.response, &mut value, &["return", "rowsUpdated"], Value::UInt(n));
         }
         ("add", _) => {
@@ -284,17 +296,17 @@ fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<V
                 .iter()
                 .find(|c| !c.children.is_empty())
                 .cloned()
-                .ok_or_else(|| fault(-1, "nothing to add", op.name))?;
+                .ok_or_else(|| AxlFault::new(-1, "nothing to add"))?;
             let mut store = sim.store.lock().unwrap_or_else(|e| e.into_inner());
             let uuid = store.insert(entity, object, sim.config.seed).map_err(|key| {
-                fault(-239, &format!("Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:{entity} {key})."), op.name)
+                AxlFault::new(-239, format!("Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:{entity} {key})."))
             })?;
             set_path(op.response, &mut value, &["return"], Value::Str(uuid));
         }
         ("update", _) => {
-            let by = lookup(req).ok_or_else(|| fault(-1, "name or uuid is required", op.name))?;
+            let by = lookup(req).ok_or_else(|| AxlFault::new(-1, "name or uuid is required"))?;
             let mut store = sim.store.lock().unwrap_or_else(|e| e.into_inner());
-            let i = store.find(entity, &by).ok_or_else(|| not_found(entity, op.name))?;
+            let i = store.find(entity, &by).ok_or_else(|| not_found(entity))?;
             let object = &mut store.table(entity)[i];
             for c in &req.children {
                 match c.name.as_str() {
@@ -308,18 +320,18 @@ fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<V
             set_path(op.response, &mut value, &["return"], Value::Str(uuid));
         }
         ("remove", _) => {
-            let by = lookup(req).ok_or_else(|| fault(-1, "name or uuid is required", op.name))?;
+            let by = lookup(req).ok_or_else(|| AxlFault::new(-1, "name or uuid is required"))?;
             let mut store = sim.store.lock().unwrap_or_else(|e| e.into_inner());
-            let i = store.find(entity, &by).ok_or_else(|| not_found(entity, op.name))?;
+            let i = store.find(entity, &by).ok_or_else(|| not_found(entity))?;
             let removed = store.table(entity).remove(i);
             set_path(op.response, &mut value, &["return"], Value::Str(removed.uuid));
         }
         ("get", _) => {
             let (child, ty, _) =
                 return_child(op.response).ok_or_else(|| internal(format!("{} has no return element", op.name)))?;
-            let by = lookup(req).ok_or_else(|| fault(-1, "name or uuid is required", op.name))?;
+            let by = lookup(req).ok_or_else(|| AxlFault::new(-1, "name or uuid is required"))?;
             let store = sim.store.lock().unwrap_or_else(|e| e.into_inner());
-            let i = store.find(entity, &by).ok_or_else(|| not_found(entity, op.name))?;
+            let i = store.find(entity, &by).ok_or_else(|| not_found(entity))?;
             let el = filter_tags(&store.tables[entity][i].element, req.child("returnedTags"));
             let v = through(ty, &el).map_err(internal)?;
             set_path(op.response, &mut value, &["return", child], v);

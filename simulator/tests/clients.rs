@@ -8,7 +8,7 @@ use std::process::Command;
 use cisco_uc::axl::v15_0 as axl;
 use cisco_uc::ris;
 use uc_sim::{SimConfig, Throttle};
-use uc_wire::{ClientConfig, Error, Nillable, Typed, Wire};
+use uc_wire::{ClientConfig, Error, Typed, Wire};
 
 async fn sim(config: SimConfig) -> uc_sim::Running {
     uc_sim::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
