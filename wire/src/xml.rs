@@ -439,35 +439,115 @@ fn dec_err(path: &str, message: impl Into<String>) -> DecodeError {
     }
 }
 
-/// Decodes an element whose content is described by a struct type (an operation response).
-pub fn decode_struct(ty: &'static TypeDesc, el: &Element, path: &str) -> Result<Value, DecodeError> {
-    decode_type(ty, el, path)
+/// Where the decoder is, rendered only when an error needs it (building a string per field
+/// would cost more than decoding).
+#[derive(Clone, Copy)]
+struct At<'a> {
+    parent: Option<&'a At<'a>>,
+    name: &'a str,
+    index: Option<usize>,
 }
 
-fn decode_type(t: &'static TypeDesc, el: &Element, path: &str) -> Result<Value, DecodeError> {
+impl<'a> At<'a> {
+    fn root(name: &'a str) -> Self {
+        At {
+            parent: None,
+            name,
+            index: None,
+        }
+    }
+    fn child(&'a self, name: &'a str) -> At<'a> {
+        At {
+            parent: Some(self),
+            name,
+            index: None,
+        }
+    }
+    fn item(&'a self, index: usize) -> At<'a> {
+        At {
+            parent: self.parent,
+            name: self.name,
+            index: Some(index),
+        }
+    }
+    fn render(&self) -> String {
+        let mut s = self.parent.map(At::render).unwrap_or_default();
+        if self.parent.is_some() {
+            s.push('/');
+        }
+        s.push_str(self.name);
+        if let Some(i) = self.index {
+            s.push_str(&format!("[{i}]"));
+        }
+        s
+    }
+    fn err(&self, message: impl Into<String>) -> DecodeError {
+        dec_err(&self.render(), message)
+    }
+}
+
+/// Decodes an element whose content is described by a struct type (an operation response).
+pub fn decode_struct(ty: &'static TypeDesc, el: &Element, path: &str) -> Result<Value, DecodeError> {
+    decode_type(ty, el, &At::root(path))
+}
+
+fn decode_type(t: &'static TypeDesc, el: &Element, path: &At<'_>) -> Result<Value, DecodeError> {
     match t.kind {
         TypeKind::Struct { attrs, text, fields } => {
             let mut members = Vec::with_capacity(attrs.len() + fields.len() + 1);
             for a in attrs {
                 match el.attr(a.name) {
-                    Some(raw) => members.push(decode_scalar_text(a.ty, raw, &format!("{path}/@{}", a.name))?),
+                    Some(raw) => members.push(
+                        decode_scalar_text(a.ty, raw, "")
+                            .map_err(|e| path.child(a.name).err(format!("attribute: {}", e.message)))?,
+                    ),
                     None => members.push(Value::Absent),
                 }
             }
             if let Some(s) = text {
-                members.push(decode_scalar_text(FieldType::Scalar(s), &el.text, path)?);
+                members.push(decode_scalar_text(FieldType::Scalar(s), &el.text, "").map_err(|e| path.err(e.message))?);
             }
-            let mut used = vec![false; el.children.len()];
+            let mut children = Children::new(&el.children);
             for f in fields {
-                members.push(decode_field(f, &el.children, &mut used, path)?);
+                members.push(decode_field(f, &mut children, path)?);
             }
             Ok(Value::Struct(members))
         }
-        TypeKind::Enum { .. } => decode_scalar_text(FieldType::Type(t), &el.text, path),
+        TypeKind::Enum { .. } => decode_scalar_text(FieldType::Type(t), &el.text, "").map_err(|e| path.err(e.message)),
         TypeKind::Choice { .. } => {
-            let mut used = vec![false; el.children.len()];
-            decode_group(FieldType::Type(t), &el.children, &mut used, path, true)
+            let mut children = Children::new(&el.children);
+            decode_group(FieldType::Type(t), &mut children, path, true)
         }
+    }
+}
+
+/// An element's children indexed by name (sorted), with the ones already consumed: each field
+/// finds its elements by binary search instead of scanning every child.
+struct Children<'a> {
+    els: &'a [Element],
+    by_name: Vec<(&'a str, usize)>,
+    used: Vec<bool>,
+}
+
+impl<'a> Children<'a> {
+    fn new(els: &'a [Element]) -> Self {
+        let mut by_name: Vec<(&str, usize)> = els.iter().enumerate().map(|(i, e)| (e.name.as_str(), i)).collect();
+        by_name.sort_unstable();
+        Children {
+            els,
+            by_name,
+            used: vec![false; els.len()],
+        }
+    }
+
+    /// Unused children named `name`, in document order.
+    fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = usize> + 's {
+        let start = self.by_name.partition_point(|(n, _)| *n < name);
+        self.by_name[start..]
+            .iter()
+            .take_while(move |(n, _)| *n == name)
+            .map(|(_, i)| *i)
+            .filter(|i| !self.used[*i])
     }
 }
 
@@ -486,55 +566,47 @@ fn names_of(f: &'static FieldDesc, out: &mut Vec<&'static str>) {
     }
 }
 
-fn decode_field(
-    f: &'static FieldDesc,
-    children: &[Element],
-    used: &mut [bool],
-    path: &str,
-) -> Result<Value, DecodeError> {
+fn decode_field(f: &'static FieldDesc, children: &mut Children<'_>, path: &At<'_>) -> Result<Value, DecodeError> {
     if f.is_group() {
-        return decode_group(f.ty, children, used, path, f.min > 0);
+        return decode_group(f.ty, children, path, f.min > 0);
     }
-    let mut found = Vec::new();
-    for (i, c) in children.iter().enumerate() {
-        if !used[i] && c.name == f.name {
-            used[i] = true;
-            found.push(i);
-            if !f.is_list() {
-                break;
-            }
-        }
+    let found: Vec<usize> = if f.is_list() {
+        children.named(f.name).collect()
+    } else {
+        children.named(f.name).take(1).collect()
+    };
+    for &i in &found {
+        children.used[i] = true;
     }
-    let here = format!("{path}/{}", f.name);
+    let here = path.child(f.name);
     if f.is_list() {
         let mut items = Vec::with_capacity(found.len());
         for (n, i) in found.into_iter().enumerate() {
-            items.push(decode_element(f, &children[i], &format!("{here}[{n}]"))?);
+            items.push(decode_element(f, &children.els[i], &here.item(n))?);
         }
         return Ok(Value::List(items));
     }
     match found.first() {
-        Some(&i) => decode_element(f, &children[i], &here),
+        Some(&i) => decode_element(f, &children.els[i], &here),
         None if f.min == 0 => Ok(Value::Absent),
         // Servers leave out nil elements they consider empty.
         None if f.nillable => Ok(Value::Nil),
-        None => Err(dec_err(&here, "required element is missing")),
+        None => Err(here.err("required element is missing")),
     }
 }
 
 fn decode_group(
     ty: FieldType,
-    children: &[Element],
-    used: &mut [bool],
-    path: &str,
+    children: &mut Children<'_>,
+    path: &At<'_>,
     required: bool,
 ) -> Result<Value, DecodeError> {
     match ty {
         FieldType::AnyElements => {
             let mut items = Vec::new();
-            for (i, c) in children.iter().enumerate() {
-                if !used[i] {
-                    used[i] = true;
+            for (i, c) in children.els.iter().enumerate() {
+                if !children.used[i] {
+                    children.used[i] = true;
                     items.push(to_any(c));
                 }
             }
@@ -545,36 +617,33 @@ fn decode_group(
                 for (vi, v) in variants.iter().enumerate() {
                     let mut names = Vec::new();
                     names_of(v, &mut names);
-                    let present = children
-                        .iter()
-                        .enumerate()
-                        .any(|(i, c)| !used[i] && names.contains(&c.name.as_str()));
+                    let present = names.iter().any(|n| children.named(n).next().is_some());
                     if present {
-                        let inner = decode_field(v, children, used, path)?;
+                        let inner = decode_field(v, children, path)?;
                         return Ok(Value::Choice(vi as u32, Box::new(inner)));
                     }
                 }
                 if required {
                     let mut names = Vec::new();
                     variants.iter().for_each(|v| names_of(v, &mut names));
-                    return Err(dec_err(path, format!("one of {} is required", names.join(", "))));
+                    return Err(path.err(format!("one of {} is required", names.join(", "))));
                 }
                 Ok(Value::Absent)
             }
             TypeKind::Struct { fields, .. } => {
                 let mut members = Vec::with_capacity(fields.len());
                 for f in fields {
-                    members.push(decode_field(f, children, used, path)?);
+                    members.push(decode_field(f, children, path)?);
                 }
                 Ok(Value::Struct(members))
             }
-            TypeKind::Enum { .. } => Err(dec_err(path, "an enumeration cannot be a group")),
+            TypeKind::Enum { .. } => Err(path.err("an enumeration cannot be a group")),
         },
-        _ => Err(dec_err(path, "not a group")),
+        _ => Err(path.err("not a group")),
     }
 }
 
-fn decode_element(f: &'static FieldDesc, el: &Element, path: &str) -> Result<Value, DecodeError> {
+fn decode_element(f: &'static FieldDesc, el: &Element, path: &At<'_>) -> Result<Value, DecodeError> {
     if el.nil {
         // CUCM sends `xsi:nil="true" uuid=""` for unset references even where the schema does
         // not declare the element nillable: an optional one then reads as absent.
@@ -586,10 +655,10 @@ fn decode_element(f: &'static FieldDesc, el: &Element, path: &str) -> Result<Val
         }
     }
     match f.ty {
-        FieldType::Scalar(_) => decode_scalar_text(f.ty, &el.text, path),
+        FieldType::Scalar(_) => decode_scalar_text(f.ty, &el.text, "").map_err(|e| path.err(e.message)),
         FieldType::Type(t) => decode_type(t, el, path),
         FieldType::AnyType => Ok(Value::Any(vec![to_any(el)])),
-        FieldType::AnyElements => Err(dec_err(path, "xsd:any is always a group")),
+        FieldType::AnyElements => Err(path.err("xsd:any is always a group")),
     }
 }
 
