@@ -4,6 +4,8 @@
 //! `JSESSIONIDSSO` cookie, as a CUCM does.
 
 pub mod axl;
+pub mod image;
+pub mod phones;
 pub mod ris;
 pub mod seed;
 pub mod sql;
@@ -33,6 +35,10 @@ pub struct SimConfig {
     /// RisPort70's rate limit.
     pub ris_rate_per_minute: u32,
     pub version_string: String,
+    /// How many phones get a web server (screenshots), and its credentials.
+    pub phone_servers: usize,
+    pub phone_username: String,
+    pub phone_password: String,
 }
 
 impl Default for SimConfig {
@@ -45,6 +51,9 @@ impl Default for SimConfig {
             max_response_bytes: 8 * 1024 * 1024,
             ris_rate_per_minute: 15,
             version_string: "15.0.1.12900(234)".into(),
+            phone_servers: 3,
+            phone_username: "phoneuser".into(),
+            phone_password: "phone-password".into(),
         }
     }
 }
@@ -161,6 +170,8 @@ pub struct Running {
     pub sim: Arc<Sim>,
     /// The self-signed certificate, for clients to trust.
     pub cert_pem: String,
+    /// Phones with a web server.
+    pub phones: Vec<phones::PhoneServer>,
     handle: axum_server::Handle<SocketAddr>,
 }
 
@@ -186,6 +197,36 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Runni
     )
     .await?;
     let sim = Sim::new(config);
+    // One phone of each kind of screen first, so both image formats are served.
+    let devices: Vec<(String, String)> = {
+        let store = sim.store.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<(String, String)> = store
+            .tables
+            .get("Phone")
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(|p| {
+                (
+                    p.child_text("name").unwrap_or("").to_string(),
+                    p.child_text("model").unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        // Stable: BMP models first, then PNG ones, each in store order; then alternate.
+        let (bmp, png): (Vec<_>, Vec<_>) = all.drain(..).partition(|(_, m)| phones::uses_bmp(m));
+        let mut chosen = Vec::new();
+        let (mut b, mut p) = (bmp.into_iter(), png.into_iter());
+        while chosen.len() < sim.config.phone_servers {
+            match (b.next(), p.next()) {
+                (None, None) => break,
+                (x, y) => chosen.extend(x.into_iter().chain(y)),
+            }
+        }
+        chosen.truncate(sim.config.phone_servers);
+        chosen
+    };
+    let phone_servers = phones::start(&devices, &sim.config.phone_username, &sim.config.phone_password).await?;
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
@@ -199,6 +240,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Runni
         addr,
         sim,
         cert_pem,
+        phones: phone_servers,
         handle,
     })
 }

@@ -396,3 +396,57 @@ async fn responses_validate_against_the_axl_schema() {
     assert_eq!(stderr.lines().count(), requests.len());
     s.shutdown();
 }
+
+#[tokio::test]
+async fn phones_serve_screenshots_that_show_their_name() {
+    let s = sim(SimConfig {
+        phones: 40,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(s.phones.len(), 3);
+    let http = reqwest::Client::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    for p in &s.phones {
+        let url = format!("http://{}/CGI/Screenshot", p.addr);
+        let r = http
+            .get(&url)
+            .basic_auth("phoneuser", Some("phone-password"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+        let bytes = r.bytes().await.unwrap();
+        match kind.as_str() {
+            "image/png" => assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n"),
+            "image/bmp" => assert_eq!(&bytes[..2], b"BM"),
+            other => panic!("{other}"),
+        }
+        kinds.insert(kind);
+        let wrong = http
+            .get(&url)
+            .basic_auth("phoneuser", Some("nope"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 401);
+        // The device is known to RIS and AXL under the same name.
+        assert!(s.sim.store.lock().unwrap().registrations.contains_key(&p.name));
+    }
+    assert_eq!(kinds.len(), 2, "both PNG and BMP models are served");
+    let (png, _) = uc_sim::phones::screen(
+        &s.phones
+            .iter()
+            .find(|p| !uc_sim::phones::uses_bmp(&p.model))
+            .unwrap()
+            .name,
+        "Cisco 8845",
+    );
+    std::fs::write(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/phone-screenshot.png"),
+        png,
+    )
+    .unwrap();
+    s.shutdown();
+}
