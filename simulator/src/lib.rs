@@ -4,6 +4,7 @@
 //! `JSESSIONIDSSO` cookie, as a CUCM does.
 
 pub mod axl;
+pub mod cupi;
 pub mod image;
 pub mod phones;
 pub mod ris;
@@ -73,6 +74,7 @@ pub struct Sim {
     pub store: Mutex<Store>,
     throttle: Mutex<Option<(u32, Throttle)>>,
     pub ris_calls: Mutex<VecDeque<Instant>>,
+    pub cupi: Mutex<cupi::Cupi>,
     session: String,
 }
 
@@ -81,11 +83,25 @@ impl Sim {
         let mut store = Store::default();
         seed::populate(&mut store, config.seed, config.phones);
         let session = format!("{:032X}", config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let vm_users: Vec<(String, String, String)> = store
+            .tables
+            .get("User")
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .take(20)
+            .map(|u| {
+                let t = |n: &str| u.child_text(n).unwrap_or("").to_string();
+                (t("userid"), t("firstName"), t("lastName"))
+            })
+            .collect();
+        let cupi = Mutex::new(cupi::Cupi::seed(&vm_users));
         Arc::new(Sim {
             config,
             store: Mutex::new(store),
             throttle: Mutex::new(None),
             ris_calls: Mutex::new(VecDeque::new()),
+            cupi,
             session,
         })
     }
@@ -157,6 +173,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/axl/", post(axl::handle))
         .route("/axl", post(axl::handle))
         .route("/realtimeservice2/services/RISService70", post(ris::handle))
+        .route("/vmrest/{*path}", axum::routing::any(cupi::handle))
         .layer(axum::middleware::from_fn(move |req, next| {
             with_session(s.clone(), req, next)
         }))

@@ -450,3 +450,103 @@ async fn phones_serve_screenshots_that_show_their_name() {
     .unwrap();
     s.shutdown();
 }
+
+#[tokio::test]
+async fn cupi_pages_quirks_and_writes() {
+    let s = sim(SimConfig {
+        phones: 30,
+        ..Default::default()
+    })
+    .await;
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(s.cert_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let url = |p: &str| format!("{}/vmrest/{p}", s.base_url());
+    let get = |p: String, accept: &'static str| {
+        http.get(p)
+            .basic_auth("axladmin", Some("sim-password"))
+            .header("accept", accept)
+            .send()
+    };
+
+    let page: serde_json::Value = get(url("users?rowsPerPage=8&pageNumber=3"), "application/json")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["@total"], "20", "counts are strings, as CUPI sends them");
+    assert_eq!(page["User"].as_array().unwrap().len(), 4);
+    let one: serde_json::Value = get(url("users?rowsPerPage=1&pageNumber=2"), "application/json")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(one["User"].is_object(), "a one-item page is an object: {one}");
+    let alias = one["User"]["Alias"].as_str().unwrap().to_string();
+    let q: serde_json::Value = get(url(&format!("users?query=(Alias%20is%20{alias})")), "application/json")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q["@total"], "1");
+    let xml = get(url("handlers/callhandlers"), "application/xml")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        xml.contains("<Callhandlers total=\"5\">") && xml.contains("<DisplayName>Opening Greeting</DisplayName>"),
+        "{xml}"
+    );
+
+    let created = http
+        .post(url("users?templateAlias=voicemailusertemplate"))
+        .basic_auth("axladmin", Some("sim-password"))
+        .json(&serde_json::json!({"Alias": "newbie", "DtmfAccessId": "4321"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let uri = created.text().await.unwrap();
+    assert!(uri.starts_with("/vmrest/users/"), "{uri}");
+    let no_template = http
+        .post(url("users"))
+        .basic_auth("axladmin", Some("sim-password"))
+        .json(&serde_json::json!({"Alias": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_template.status(), 400);
+    let put = http
+        .put(format!("{}{uri}", s.base_url()))
+        .basic_auth("axladmin", Some("sim-password"))
+        .json(&serde_json::json!({"DisplayName": "New Bie"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 204);
+    let got: serde_json::Value = get(format!("{}{uri}", s.base_url()), "application/json")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["DisplayName"], "New Bie");
+    let del = http
+        .delete(format!("{}{uri}", s.base_url()))
+        .basic_auth("axladmin", Some("sim-password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 204);
+    let gone = get(format!("{}{uri}", s.base_url()), "application/json").await.unwrap();
+    assert_eq!(gone.status(), 404);
+    let e: serde_json::Value = gone.json().await.unwrap();
+    assert_eq!(e["errors"]["code"], "NOT_FOUND");
+    s.shutdown();
+}
