@@ -160,20 +160,11 @@ fn resource(path: &str) -> Option<(&'static str, &'static str, &'static str, Opt
     None
 }
 
-fn body_fields(body: &[u8]) -> Result<Record, Response> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_PARAMETER",
-            &format!("body is not JSON: {e}"),
-        )
-    })?;
+/// A JSON object body as field strings (CUPI takes every value as text); the error is a message.
+fn body_fields(body: &[u8]) -> Result<Record, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
     let Value::Object(m) = v else {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_PARAMETER",
-            "body must be a JSON object",
-        ));
+        return Err("body must be a JSON object".into());
     };
     Ok(m.into_iter()
         .map(|(k, v)| {
@@ -260,7 +251,7 @@ pub async fn handle(
         ("POST", None) => {
             let fields = match body_fields(&body) {
                 Ok(f) => f,
-                Err(r) => return r,
+                Err(m) => return error(StatusCode::BAD_REQUEST, "INVALID_PARAMETER", &m),
             };
             let key = if res == "handlers/callhandlers" {
                 "DisplayName"
@@ -296,7 +287,7 @@ pub async fn handle(
         ("PUT", Some(id)) => {
             let fields = match body_fields(&body) {
                 Ok(f) => f,
-                Err(r) => return r,
+                Err(m) => return error(StatusCode::BAD_REQUEST, "INVALID_PARAMETER", &m),
             };
             match table.iter_mut().find(|r| r.get("ObjectId") == Some(&id)) {
                 Some(r) => {
