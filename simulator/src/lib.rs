@@ -10,6 +10,7 @@ pub mod phones;
 pub mod ris;
 pub mod seed;
 pub mod sql;
+pub mod ssh;
 pub mod store;
 
 use std::collections::VecDeque;
@@ -40,6 +41,9 @@ pub struct SimConfig {
     pub phone_servers: usize,
     pub phone_username: String,
     pub phone_password: String,
+    /// The platform (OS) CLI administrator.
+    pub os_username: String,
+    pub os_password: String,
 }
 
 impl Default for SimConfig {
@@ -55,6 +59,8 @@ impl Default for SimConfig {
             phone_servers: 3,
             phone_username: "phoneuser".into(),
             phone_password: "phone-password".into(),
+            os_username: "administrator".into(),
+            os_password: "os-password".into(),
         }
     }
 }
@@ -189,6 +195,8 @@ pub struct Running {
     pub cert_pem: String,
     /// Phones with a web server.
     pub phones: Vec<phones::PhoneServer>,
+    /// The CUCM-like CLI over SSH.
+    pub ssh: ssh::SshCli,
     handle: axum_server::Handle<SocketAddr>,
 }
 
@@ -197,6 +205,7 @@ impl Running {
         format!("https://{}", self.addr)
     }
     pub fn shutdown(&self) {
+        self.ssh.shutdown();
         self.handle.graceful_shutdown(Some(std::time::Duration::from_secs(2)));
     }
 }
@@ -243,6 +252,13 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Runni
         chosen.truncate(sim.config.phone_servers);
         chosen
     };
+    let ssh = ssh::start(
+        sim.config.seed,
+        &sim.config.os_username,
+        &sim.config.os_password,
+        &sim.config.version_string,
+    )
+    .await?;
     let phone_servers = phones::start(&devices, &sim.config.phone_username, &sim.config.phone_password).await?;
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
@@ -258,6 +274,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Runni
         sim,
         cert_pem,
         phones: phone_servers,
+        ssh,
         handle,
     })
 }

@@ -550,3 +550,151 @@ async fn cupi_pages_quirks_and_writes() {
     assert_eq!(e["errors"]["code"], "NOT_FOUND");
     s.shutdown();
 }
+
+struct AcceptKey;
+
+impl russh::client::Handler for AcceptKey {
+    type Error = russh::Error;
+    async fn check_server_key(&mut self, _key: &russh::keys::PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// Reads channel output until `marker` appears; returns everything read.
+async fn read_until(ch: &mut russh::Channel<russh::client::Msg>, marker: &str) -> String {
+    read_until_any(ch, &[marker]).await
+}
+
+async fn read_until_any(ch: &mut russh::Channel<russh::client::Msg>, markers: &[&str]) -> String {
+    let mut seen = String::new();
+    while !markers.iter().any(|m| seen.contains(m)) {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), ch.wait())
+            .await
+            .expect("output in time")
+        {
+            Some(russh::ChannelMsg::Data { data }) => seen.push_str(&String::from_utf8_lossy(&data)),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn the_ssh_cli_prompts_pages_and_refuses_unknown_commands() {
+    let s = sim(SimConfig {
+        phones: 5,
+        ..Default::default()
+    })
+    .await;
+    assert!(s.ssh.fingerprint.starts_with("SHA256:"));
+    let config = std::sync::Arc::new(russh::client::Config::default());
+    let mut h = russh::client::connect(config.clone(), s.ssh.addr, AcceptKey)
+        .await
+        .unwrap();
+    assert!(!h
+        .authenticate_password("administrator", "wrong")
+        .await
+        .unwrap()
+        .success());
+    assert!(h
+        .authenticate_password("administrator", "os-password")
+        .await
+        .unwrap()
+        .success());
+    let mut ch = h.channel_open_session().await.unwrap();
+    ch.request_pty(false, "dumb", 220, 12, 0, 0, &[]).await.unwrap();
+    ch.request_shell(false).await.unwrap();
+    read_until(&mut ch, "admin:").await;
+    ch.data_bytes(&b"show version active\r"[..]).await.unwrap();
+    let out = read_until(&mut ch, "admin:").await;
+    assert!(out.contains("Active Master Version: 15.0.1.12900-234"), "{out}");
+    ch.data_bytes(&b"utils service list\r"[..]).await.unwrap();
+    let first = read_until(&mut ch, uc_sim::ssh::PAGER).await;
+    assert_eq!(
+        first.matches("[STARTED]").count(),
+        10,
+        "one page of 11 lines (12 rows less the pager): {first}"
+    );
+    ch.data_bytes(&b"\r"[..]).await.unwrap();
+    let one = read_until(&mut ch, uc_sim::ssh::PAGER).await;
+    assert_eq!(one.matches("[STARTED]").count(), 1);
+    let mut rest = String::new();
+    loop {
+        ch.data_bytes(&b" "[..]).await.unwrap();
+        let chunk = read_until_any(&mut ch, &["admin:", uc_sim::ssh::PAGER]).await;
+        rest.push_str(&chunk);
+        if chunk.contains("admin:") {
+            break;
+        }
+    }
+    assert!(rest.contains("Primary Node =true"));
+    ch.data_bytes(&b"showx\r"[..]).await.unwrap();
+    let out = read_until(&mut ch, "admin:").await;
+    assert!(
+        out.contains("Executed command unsuccessfully") && out.contains("No valid command entered"),
+        "{out}"
+    );
+    s.shutdown();
+}
+
+/// RIS answers validate against the schema inside RISService70.wsdl.
+#[tokio::test]
+async fn ris_responses_validate_against_the_wsdl_schema() {
+    let schemas = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(option_env!("UC_SCHEMAS_DIR").unwrap_or("schemas"));
+    let wsdl = std::fs::read_to_string(schemas.join("ris/RISService70.wsdl")).unwrap();
+    let start = wsdl.find("<schema").unwrap();
+    let end = wsdl.rfind("</schema>").unwrap() + "</schema>".len();
+    let dir = tempfile::tempdir().unwrap();
+    let xsd = dir.path().join("ris.xsd");
+    std::fs::write(
+        &xsd,
+        wsdl[start..end].replacen(
+            "<schema",
+            "<schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:tns=\"http://schemas.cisco.com/ast/soap\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let s = sim(SimConfig {
+        phones: 25,
+        ..Default::default()
+    })
+    .await;
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(s.cert_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let req = uc_wire::soap::request_envelope(
+        ris::RisClient::operation("selectCmDevice").unwrap(),
+        &select(10, "").into_value(),
+    )
+    .unwrap();
+    let text = http
+        .post(format!("{}/realtimeservice2/services/RISService70", s.base_url()))
+        .basic_auth("axladmin", Some("sim-password"))
+        .header("SOAPAction", "\"selectCmDevice\"")
+        .body(req)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let a = text.find("<selectCmDeviceResponse").expect("response element");
+    let b = text.rfind("</selectCmDeviceResponse>").unwrap() + "</selectCmDeviceResponse>".len();
+    let file = dir.path().join("response.xml");
+    std::fs::write(&file, &text[a..b]).unwrap();
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&file)
+        .output()
+        .expect("xmllint");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.trim().ends_with("validates"), "{stderr}");
+    s.shutdown();
+}
