@@ -49,20 +49,47 @@ pub async fn start(root: &Path, port: Option<u16>) -> Result<Demo, StartError> {
     );
     write_atomic(&root.join(".env"), env.as_bytes(), false).map_err(io)?;
     let server = serve::start(root, Vec::new()).await?;
-    // The simulator's connection details for the demo client; the encrypted credential store
-    // and the CUCM tools that read it come with the tools issue.
+    // The simulator's logins, stored encrypted for the demo client (as `cucm_store_credentials`
+    // would), and its addresses beside them for people reading the installation.
+    let host = simulator.addr.to_string();
+    let mut store = crate::credentials::CredentialStore::open(&server.state.config, "demo")
+        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    let cfg = &simulator.sim.config;
+    for (kind, user, password) in [
+        (crate::credentials::Kind::Axl, &cfg.username, &cfg.password),
+        (crate::credentials::Kind::Os, &cfg.os_username, &cfg.os_password),
+        (
+            crate::credentials::Kind::Phone,
+            &cfg.phone_username,
+            &cfg.phone_password,
+        ),
+        (crate::credentials::Kind::Cupi, &cfg.username, &cfg.password),
+    ] {
+        store
+            .put(
+                &host,
+                kind,
+                crate::credentials::Credential {
+                    username: user.clone(),
+                    password: password.clone(),
+                },
+            )
+            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    }
     let sim_info = json!({
+        "host": host,
         "axl_url": format!("{}/axl/", simulator.base_url()),
         "ris_url": format!("{}/realtimeservice2/services/RISService70", simulator.base_url()),
-        "username": simulator.sim.config.username,
-        "password": simulator.sim.config.password,
+        "cupi_url": format!("{}/vmrest/", simulator.base_url()),
+        "ssh": {"address": simulator.ssh.addr.to_string(), "host_key": simulator.ssh.public_key, "fingerprint": simulator.ssh.fingerprint},
+        "phones": simulator.phones.iter().map(|p| json!({"name": p.name, "model": p.model, "address": p.addr.to_string()})).collect::<Vec<_>>(),
         "certificate": simulator.cert_pem,
     });
     let info = root.join("clients/demo/custom/simulator.json");
     write_atomic(
         &info,
         serde_json::to_string_pretty(&sim_info).unwrap_or_default().as_bytes(),
-        true,
+        false,
     )
     .map_err(io)?;
     let token = std::fs::read_to_string(root.join("clients/demo/secrets/.token"))
@@ -95,7 +122,9 @@ impl Demo {
              Bearer token: {token}\n\
              CA certificate: {ca}\n\
              Installation: {root}\n\
-             Simulated CUCM: {sim} (AXL {versions}, RIS; user {user})\n\n\
+             Simulated CUCM: {sim} (AXL {versions}, RIS, CUPI; credentials stored for the demo client)\n\
+             Simulated CLI (SSH): {ssh} ({fingerprint})\n\
+             Simulated phones: {phones}\n\n\
              Claude Desktop (claude_desktop_config.json):\n{claude}\n\n\
              VS Code (.vscode/mcp.json; trust the CA certificate first):\n{vscode}\n\n\
              OpenCode (opencode.json):\n{opencode}\n\n\
@@ -106,7 +135,9 @@ impl Demo {
             root = self.installation.display(),
             sim = self.simulator.base_url(),
             versions = cisco_uc::axl::VERSIONS.join(", "),
-            user = self.simulator.sim.config.username,
+            ssh = self.simulator.ssh.addr,
+            fingerprint = self.simulator.ssh.fingerprint,
+            phones = self.simulator.phones.iter().map(|p| format!("{} {} at {}", p.name, p.model, p.addr)).collect::<Vec<_>>().join(", "),
             claude = serde_json::to_string_pretty(&claude).unwrap_or_default(),
             vscode = serde_json::to_string_pretty(&vscode).unwrap_or_default(),
             opencode = serde_json::to_string_pretty(&opencode).unwrap_or_default(),

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod clients;
 pub mod config;
+pub mod credentials;
 pub mod demo;
 pub mod fsutil;
 pub mod http;

@@ -46,7 +46,18 @@ async fn main() -> std::io::Result<()> {
         cisco_uc::axl::VERSIONS.join(", ")
     );
     println!("  RIS  {}/realtimeservice2/services/RISService70", running.base_url());
+    println!("  CUPI {}/vmrest/", running.base_url());
     println!("  user {} / password {}", cli.username, cli.password);
+    println!(
+        "  SSH  {} (administrator / os-password), host key {}",
+        running.ssh.addr, running.ssh.fingerprint
+    );
+    for p in &running.phones {
+        println!(
+            "  phone {} ({}) http://{}/CGI/Screenshot (phoneuser / phone-password)",
+            p.name, p.model, p.addr
+        );
+    }
     println!("  certificate (self-signed):\n{}", running.cert_pem);
     tokio::signal::ctrl_c().await?;
     running.shutdown();
