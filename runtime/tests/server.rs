@@ -88,6 +88,24 @@ impl Server {
     }
 }
 
+/// Edits `.env` for a restart: one replacement, and a fresh port. Returns the port.
+fn rewrite_env(root: &Path, from: &str, to: &str) -> u16 {
+    let port = free_port();
+    let env = std::fs::read_to_string(root.join(".env")).unwrap().replace(from, to);
+    let env: Vec<String> = env
+        .lines()
+        .map(|l| {
+            if l.starts_with("MCP_SERVER_PORT=") {
+                format!("MCP_SERVER_PORT={port}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(root.join(".env"), env.join("\n")).unwrap();
+    port
+}
+
 fn claims(sub: &str, client: &str, profile: &str) -> Value {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     json!({"sub": sub, "iss": "ai-bridge", "aud": "mcp-clients", "iat": now, "exp": now + 600,
@@ -449,22 +467,7 @@ async fn a_removed_client_is_purged_and_its_token_refused_on_restart() {
     let old = s.read("clients/claude/secrets/.token");
     s.running.shutdown.cancel();
     let root = s.root.clone();
-    let env = std::fs::read_to_string(root.join(".env"))
-        .unwrap()
-        .replace("claude:alice:admin:jwt,", "");
-    let port = free_port();
-    let env = env
-        .lines()
-        .map(|l| {
-            if l.starts_with("MCP_SERVER_PORT=") {
-                format!("MCP_SERVER_PORT={port}")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(root.join(".env"), env).unwrap();
+    let port = rewrite_env(&root, "claude:alice:admin:jwt,", "");
     let again = ai_bridge::serve::start(&root, Vec::new()).await.unwrap();
     assert!(!root.join("clients/claude").exists());
     assert!(std::fs::read_to_string(root.join("logs/audit.log"))
@@ -595,22 +598,7 @@ async fn a_changed_profile_reissues_the_static_token() {
     let before = s.read("clients/claude/secrets/.token");
     let uuid = s.read("clients/claude/secrets/.uuid");
     s.running.shutdown.cancel();
-    let env = std::fs::read_to_string(s.root.join(".env"))
-        .unwrap()
-        .replace("claude:alice:admin:jwt", "claude:alice:operator:jwt");
-    let port = free_port();
-    let env = env
-        .lines()
-        .map(|l| {
-            if l.starts_with("MCP_SERVER_PORT=") {
-                format!("MCP_SERVER_PORT={port}")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(s.root.join(".env"), env).unwrap();
+    rewrite_env(&s.root, "claude:alice:admin:jwt", "claude:alice:operator:jwt");
     let again = ai_bridge::serve::start(&s.root, Vec::new()).await.unwrap();
     let after = s.read("clients/claude/secrets/.token");
     assert_ne!(before, after);

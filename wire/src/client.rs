@@ -247,3 +247,40 @@ fn transport_error(e: reqwest::Error) -> Error {
         Error::Transport(e.to_string())
     }
 }
+
+/// The part of every generated service client that does not depend on its operations: the
+/// struct, construction, the hook, and operation lookup. Generated code adds one method per
+/// operation in its own `impl` block.
+#[macro_export]
+macro_rules! service_client {
+    ($name:ident, $doc:expr, $path:expr, $operations:expr) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            inner: $crate::SoapClient,
+        }
+
+        impl $name {
+            pub fn new(config: &$crate::ClientConfig) -> Result<Self, $crate::Error> {
+                Ok(Self {
+                    inner: $crate::SoapClient::new(config, $path)?,
+                })
+            }
+            /// Routes every call through `hook` (authorisation, limits, audit).
+            pub fn with_hook(mut self, hook: std::sync::Arc<dyn $crate::CallHook>) -> Self {
+                self.inner.set_hook(hook);
+                self
+            }
+            pub fn inner(&self) -> &$crate::SoapClient {
+                &self.inner
+            }
+            /// Every operation of this service, in schema order.
+            pub fn operations() -> &'static [&'static $crate::OperationDescriptor] {
+                $operations
+            }
+            pub fn operation(name: &str) -> Option<&'static $crate::OperationDescriptor> {
+                $operations.iter().copied().find(|o| o.name == name)
+            }
+        }
+    };
+}

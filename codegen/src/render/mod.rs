@@ -149,24 +149,9 @@ fn render_operations(service: &Service) -> TokenStream {
         /// Every operation of this service, in schema order.
         pub static OPERATIONS: &[&uc_wire::OperationDescriptor] = &[#(&#refs),*];
 
-        #[doc = #client_doc]
-        #[derive(Debug, Clone)]
-        pub struct #client { inner: uc_wire::SoapClient }
+        uc_wire::service_client!(#client, #client_doc, ENDPOINT_PATH, OPERATIONS);
 
         impl #client {
-            pub fn new(config: &uc_wire::ClientConfig) -> Result<Self, uc_wire::Error> {
-                Ok(Self { inner: uc_wire::SoapClient::new(config, ENDPOINT_PATH)? })
-            }
-            /// Routes every call through `hook` (authorisation, limits, audit).
-            pub fn with_hook(mut self, hook: std::sync::Arc<dyn uc_wire::CallHook>) -> Self {
-                self.inner.set_hook(hook);
-                self
-            }
-            pub fn inner(&self) -> &uc_wire::SoapClient { &self.inner }
-            pub fn operations() -> &'static [&'static uc_wire::OperationDescriptor] { OPERATIONS }
-            pub fn operation(name: &str) -> Option<&'static uc_wire::OperationDescriptor> {
-                OPERATIONS.iter().copied().find(|o| o.name == name)
-            }
             #methods
         }
     }

@@ -184,31 +184,11 @@ pub static O_test_op: uc_wire::OperationDescriptor = uc_wire::OperationDescripto
 };
 /// Every operation of this service, in schema order.
 pub static OPERATIONS: &[&uc_wire::OperationDescriptor] = &[&O_test_op];
-///Typed TEST client for version 1.0: one method per operation.
-#[derive(Debug, Clone)]
-pub struct TestClient {
-    inner: uc_wire::SoapClient,
-}
+uc_wire::service_client!(
+    TestClient, "Typed TEST client for version 1.0: one method per operation.",
+    ENDPOINT_PATH, OPERATIONS
+);
 impl TestClient {
-    pub fn new(config: &uc_wire::ClientConfig) -> Result<Self, uc_wire::Error> {
-        Ok(Self {
-            inner: uc_wire::SoapClient::new(config, ENDPOINT_PATH)?,
-        })
-    }
-    /// Routes every call through `hook` (authorisation, limits, audit).
-    pub fn with_hook(mut self, hook: std::sync::Arc<dyn uc_wire::CallHook>) -> Self {
-        self.inner.set_hook(hook);
-        self
-    }
-    pub fn inner(&self) -> &uc_wire::SoapClient {
-        &self.inner
-    }
-    pub fn operations() -> &'static [&'static uc_wire::OperationDescriptor] {
-        OPERATIONS
-    }
-    pub fn operation(name: &str) -> Option<&'static uc_wire::OperationDescriptor> {
-        OPERATIONS.iter().copied().find(|o| o.name == name)
-    }
     ///`testOp`
     pub fn test_op(&self, request: TestOp) -> uc_wire::TypedCall<'_, TestOpResponse> {
         self.inner.typed(&O_test_op, request.into_value())

@@ -29,14 +29,7 @@ pub fn bearer(req: &Request) -> Option<String> {
 
 /// `https://<host>`: the base URL clients reached us at.
 pub fn base_url(req: &Request) -> String {
-    // HTTP/1.1 sends Host; HTTP/2 carries the authority in the URI instead.
-    let host = req
-        .headers()
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| req.uri().authority().map(|a| a.to_string()))
-        .unwrap_or_else(|| "localhost".into());
+    let host = super::security::request_host(req).unwrap_or_else(|| "localhost".into());
     format!("https://{host}")
 }
 

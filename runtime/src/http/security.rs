@@ -50,6 +50,15 @@ pub fn origin_allowed(origin: &str, origins: &[String], hosts: &[String]) -> boo
     }
 }
 
+/// The authority the client addressed: the Host header (HTTP/1.1) or the URI's (HTTP/2).
+pub fn request_host(req: &Request) -> Option<String> {
+    req.headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+}
+
 fn refuse(state: &AppState, status: StatusCode, error: &str, detail: String) -> Response {
     state.audit.event(
         "transport_security_refused",
@@ -62,13 +71,7 @@ pub async fn check(State(state): State<Arc<AppState>>, req: Request, next: Next)
     if !state.config.flag("MCP_SERVER_SECURITY_TRANSPORT_ENABLED") {
         return next.run(req).await;
     }
-    let host = req
-        .headers()
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| req.uri().authority().map(|a| a.to_string()))
-        .unwrap_or_default();
+    let host = request_host(&req).unwrap_or_default();
     if !host_allowed(&host, &state.config.allowed_hosts) {
         return refuse(
             &state,
