@@ -295,6 +295,7 @@ fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<V
                 .children
                 .iter()
                 .find(|c| !c.children.is_empty())
+                .or_else(|| req.children.first())
                 .cloned()
                 .ok_or_else(|| AxlFault::new(-1, "nothing to add"))?;
             let mut store = sim.store.lock().unwrap_or_else(|e| e.into_inner());

@@ -352,17 +352,51 @@ async fn responses_validate_against_the_axl_schema() {
         .child_text("name")
         .unwrap()
         .to_string();
-    let requests = [
+    // The inner XML of a request built from the schema (minimal, then patched from JSON).
+    let inner_of = |op: &str, patch: serde_json::Value| -> Option<String> {
+        let d = axl::AxlClient::operation(op)?;
+        let mut j = uc_wire::json::to_json(d.request, &uc_wire::sample::minimal(d.request));
+        if let (Some(obj), serde_json::Value::Object(p)) = (j.as_object_mut(), patch) {
+            obj.extend(p);
+        }
+        let body = uc_wire::soap::request_body(d, &uc_wire::json::from_json(d.request, &j).ok()?).ok()?;
+        Some(body[body.find('>')? + 1..body.rfind("</")?].to_string())
+    };
+    let mut requests = vec![
         ("getCCMVersion", "<processNodeName>cucm-pub</processNodeName>".to_string()),
         ("getPhone", format!("<name>{phone}</name>")),
         ("listPhone", "<searchCriteria><name>%</name></searchCriteria><returnedTags><name/><description/><devicePoolName/></returnedTags><first>5</first>".to_string()),
         ("executeSQLQuery", "<sql>select name, description from device</sql>".to_string()),
         ("getUser", format!("<userid>{}</userid>", s.sim.store.lock().unwrap().tables["User"][0].child_text("userid").unwrap())),
-        ("removePhone", format!("<name>{phone}</name>")),
     ];
+    // Writes: add, update, SQL update, and an operation without a family of its own.
+    requests.push((
+        "addLine",
+        inner_of(
+            "addLine",
+            serde_json::json!({"line": {"pattern": "7777", "usage": "Device"}}),
+        )
+        .unwrap(),
+    ));
+    requests.push((
+        "updatePhone",
+        inner_of(
+            "updatePhone",
+            serde_json::json!({"name": phone, "description": "validated"}),
+        )
+        .unwrap(),
+    ));
+    requests.push((
+        "executeSQLUpdate",
+        format!("<sql>update device set description = 'x' where name = '{phone}'</sql>"),
+    ));
+    if let Some(inner) = inner_of("applyPhone", serde_json::json!({"name": phone})) {
+        requests.push(("applyPhone", inner));
+    }
+    requests.push(("removePhone", format!("<name>{phone}</name>")));
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    for (op, inner) in &requests {
+    for (op, inner) in requests.iter() {
         let body = format!("<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body><ns:{op} xmlns:ns=\"http://www.cisco.com/AXL/API/15.0\">{inner}</ns:{op}></soapenv:Body></soapenv:Envelope>");
         let r = http
             .post(format!("{}/axl/", s.base_url()))
@@ -372,8 +406,9 @@ async fn responses_validate_against_the_axl_schema() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 200, "{op}");
+        let status = r.status();
         let text = r.text().await.unwrap();
+        assert_eq!(status, 200, "{op}: {text}");
         let root = uc_wire::xml::parse(&text).unwrap();
         let payload = root.child("Body").unwrap().children[0].clone();
         // Re-serialise the response element alone, with its namespace, for xmllint.

@@ -374,6 +374,9 @@ pub async fn token(State(state): State<Arc<AppState>>, req: Request) -> Response
             if form.get("client_id").is_some_and(|c| *c != entry.client) {
                 return fail("authorization code was issued to another client");
             }
+            if form.get("resource").is_some_and(|r| Some(r) != entry.resource.as_ref()) {
+                return fail("resource does not match the authorization request");
+            }
             if get("redirect_uri") != entry.redirect_uri {
                 return fail("redirect_uri does not match the authorization request");
             }
