@@ -11,6 +11,7 @@ pub mod http;
 pub mod keys;
 pub mod logging;
 pub mod mcp;
+pub mod profiles;
 pub mod serve;
 pub mod state;
 pub mod tls;
