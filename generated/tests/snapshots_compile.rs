@@ -1,162 +1,33 @@
 //! The codegen snapshots (written by uc-codegen's snapshot tests) compile against uc-wire,
 //! and behave as the constructs they come from should.
 
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod choice {
-    include!("snapshots/choice.rs");
+/// Each snapshot as a module, with the lints generated code is exempt from.
+macro_rules! snapshots {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]
+            mod $name {
+                include!(concat!("snapshots/", stringify!($name), ".rs"));
+            }
+        )*
+    };
 }
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod extension {
-    include!("snapshots/extension.rs");
-}
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod anonymous_nested {
-    include!("snapshots/anonymous_nested.rs");
-}
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod simple_types {
-    include!("snapshots/simple_types.rs");
-}
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod open_enum {
-    include!("snapshots/open_enum.rs");
-}
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod xinteger_boolean {
-    include!("snapshots/xinteger_boolean.rs");
-}
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod nillable_occurs {
-    include!("snapshots/nillable_occurs.rs");
-}
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod attributes {
-    include!("snapshots/attributes.rs");
-}
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod any {
-    include!("snapshots/any.rs");
-}
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod keywords {
-    include!("snapshots/keywords.rs");
-}
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod case_clash {
-    include!("snapshots/case_clash.rs");
-}
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod recursion {
-    include!("snapshots/recursion.rs");
-}
-#[allow(
-    clippy::all,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    dead_code,
-    unused_imports,
-    missing_docs
-)]
-mod long_sequence {
-    include!("snapshots/long_sequence.rs");
-}
+
+snapshots!(
+    choice,
+    extension,
+    anonymous_nested,
+    simple_types,
+    open_enum,
+    xinteger_boolean,
+    nillable_occurs,
+    attributes,
+    any,
+    keywords,
+    case_clash,
+    recursion,
+    long_sequence
+);
 
 use uc_wire::{json, xml, Nillable, Typed, Value, Wire};
 
