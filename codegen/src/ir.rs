@@ -162,9 +162,3 @@ pub enum ScalarKind {
     Union(Vec<Scalar>),
     Literals(Vec<String>),
 }
-
-impl Service {
-    pub fn type_name(&self, id: TypeId) -> &str {
-        &self.types[id].name
-    }
-}

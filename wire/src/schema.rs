@@ -129,9 +129,6 @@ impl FieldDesc {
     pub fn is_list(&self) -> bool {
         self.max > 1
     }
-    pub fn is_optional(&self) -> bool {
-        self.min == 0 && self.max <= 1
-    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -29,12 +29,6 @@ pub(crate) fn ident(name: &str) -> Ident {
     }
 }
 
-/// Where a shared type lives: the module path of the version that defines it.
-pub struct Imports {
-    /// module name -> type names
-    pub from: BTreeMap<String, Vec<String>>,
-}
-
 /// Renders one service module's content. `shared[i]` names the module that defines type `i`
 /// when it is re-exported instead of generated again.
 pub fn render_service(service: &Service, shared: &[Option<String>], pretty: bool) -> Result<String, RenderError> {
