@@ -45,7 +45,6 @@ pub struct Operation {
     pub name: String,
     /// Rust method name (set by the naming pass).
     pub rust_name: String,
-    pub rbac_name: String,
     pub effect: Effect,
     pub binding: Binding,
     pub request: TypeId,

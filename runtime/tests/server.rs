@@ -518,6 +518,7 @@ async fn soap_clients_verify_tls_unless_told_otherwise() {
         request: &EMPTY,
         response: &EMPTY,
         doc: "",
+        input_schema: uc_wire::json_schema::SchemaCache::new(),
     };
     let s = start("").await;
     let call = |config: uc_wire::ClientConfig| async move {

@@ -7,6 +7,7 @@
 pub mod client;
 pub mod error;
 pub mod json;
+pub mod json_schema;
 pub mod sample;
 pub mod schema;
 pub mod soap;

@@ -49,6 +49,8 @@ pub struct OperationDescriptor {
     pub request: &'static TypeDesc,
     pub response: &'static TypeDesc,
     pub doc: &'static str,
+    /// The request's JSON Schema, built on first use ([`OperationDescriptor::input_schema`]).
+    pub input_schema: crate::json_schema::SchemaCache,
 }
 
 impl OperationDescriptor {

@@ -103,7 +103,6 @@ pub fn interpret(wsdl: &Wsdl, info: ServiceInfo) -> Result<Service, InterpretErr
         operations.push(Operation {
             name: op.name.clone(),
             rust_name: String::new(),
-            rbac_name: op.name.clone(),
             effect: Effect::Write,
             binding: Binding::Soap {
                 action: op.soap_action.clone(),

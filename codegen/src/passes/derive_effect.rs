@@ -22,7 +22,6 @@ pub fn run(service: &mut Service) {
     for op in &mut service.operations {
         if matches!(op.binding, crate::ir::Binding::Soap { .. }) {
             op.effect = effect_of(&op.name);
-            op.rbac_name = op.name.clone();
         }
     }
 }

@@ -75,50 +75,31 @@ fn render_operations(service: &Service) -> TokenStream {
     let version = &service.version;
     let ns = &service.namespace;
     let qualified = service.qualified;
-    let mut statics = TokenStream::new();
-    let mut refs = Vec::new();
-    let mut methods = TokenStream::new();
+    let mut entries = TokenStream::new();
     for op in &service.operations {
-        let stat = ident(&format!("O_{}", op.rust_name));
         let name = &op.name;
-        let rbac = &op.rbac_name;
         let effect = match op.effect {
-            Effect::Read => quote!(uc_wire::Effect::Read),
-            Effect::Write => quote!(uc_wire::Effect::Write),
+            Effect::Read => quote!(read),
+            Effect::Write => quote!(write),
         };
         let binding = match &op.binding {
             Binding::Soap {
                 action,
                 request_element,
                 response_element,
-            } => quote! {
-                uc_wire::Binding::Soap { action: #action, request_element: #request_element, response_element: #response_element, namespace: NAMESPACE, qualified: QUALIFIED }
-            },
-            Binding::Http { method, path } => quote!(uc_wire::Binding::Http { method: #method, path: #path }),
+            } => quote!(soap(#action, #request_element, #response_element)),
+            Binding::Http { method, path } => quote!(http(#method, #path)),
         };
-        let req_desc = ident(&format!("D_{}", service.types[op.request].name));
-        let res_desc = ident(&format!("D_{}", service.types[op.response].name));
         let req_ty = ident(&service.types[op.request].name);
         let res_ty = ident(&service.types[op.response].name);
-        let doc = &op.doc;
-        statics.extend(quote! {
-            pub static #stat: uc_wire::OperationDescriptor = uc_wire::OperationDescriptor {
-                product: PRODUCT, version: VERSION, name: #name, rbac_name: #rbac, effect: #effect,
-                binding: #binding, request: &#req_desc, response: &#res_desc, doc: #doc,
-            };
-        });
-        refs.push(stat.clone());
         let method = ident(&op.rust_name);
-        let method_doc = if doc.is_empty() {
-            format!("`{name}`")
-        } else {
-            format!("`{name}`: {doc}")
-        };
-        methods.extend(quote! {
-            #[doc = #method_doc]
-            pub fn #method(&self, request: #req_ty) -> uc_wire::TypedCall<'_, #res_ty> {
-                self.inner.typed(&#stat, request.into_value())
-            }
+        let doc = (!op.doc.is_empty()).then(|| {
+            let d = &op.doc;
+            quote!(#[doc = #d])
+        });
+        entries.extend(quote! {
+            #doc
+            #effect #name fn #method(#req_ty) -> #res_ty = #binding;
         });
     }
     let client = ident(&format!("{}Client", pascal(product)));
@@ -132,6 +113,8 @@ fn render_operations(service: &Service) -> TokenStream {
             format!(" for version {version}")
         }
     );
+    // Descriptors (with RBAC names and cached tool schemas) and client methods come from the
+    // uc-macros proc macro, so the rules for them live in one place.
     quote! {
         pub const PRODUCT: &str = #product;
         pub const VERSION: &str = #version;
@@ -139,14 +122,10 @@ fn render_operations(service: &Service) -> TokenStream {
         const QUALIFIED: bool = #qualified;
         /// The service path on the server.
         pub const ENDPOINT_PATH: &str = #path;
-        #statics
-        /// Every operation of this service, in schema order.
-        pub static OPERATIONS: &[&uc_wire::OperationDescriptor] = &[#(&#refs),*];
 
-        uc_wire::service_client!(#client, #client_doc, ENDPOINT_PATH, OPERATIONS);
-
-        impl #client {
-            #methods
+        uc_macros::operations! {
+            client #client, #client_doc;
+            #entries
         }
     }
 }

@@ -86,32 +86,8 @@ pub const NAMESPACE: &str = "urn:test";
 const QUALIFIED: bool = false;
 /// The service path on the server.
 pub const ENDPOINT_PATH: &str = "/test/";
-pub static O_test_op: uc_wire::OperationDescriptor = uc_wire::OperationDescriptor {
-    product: PRODUCT,
-    version: VERSION,
-    name: "testOp",
-    rbac_name: "testOp",
-    effect: uc_wire::Effect::Write,
-    binding: uc_wire::Binding::Soap {
-        action: "urn:test testOp",
-        request_element: "testOp",
-        response_element: "testOpResponse",
-        namespace: NAMESPACE,
-        qualified: QUALIFIED,
-    },
-    request: &D_Node,
-    response: &D_TestOpResponse,
-    doc: "",
-};
-/// Every operation of this service, in schema order.
-pub static OPERATIONS: &[&uc_wire::OperationDescriptor] = &[&O_test_op];
-uc_wire::service_client!(
-    TestClient, "Typed TEST client for version 1.0: one method per operation.",
-    ENDPOINT_PATH, OPERATIONS
-);
-impl TestClient {
-    ///`testOp`
-    pub fn test_op(&self, request: Node) -> uc_wire::TypedCall<'_, TestOpResponse> {
-        self.inner.typed(&O_test_op, request.into_value())
-    }
+uc_macros::operations! {
+    client TestClient, "Typed TEST client for version 1.0: one method per operation.";
+    write "testOp" fn test_op(Node) -> TestOpResponse = soap("urn:test testOp", "testOp",
+    "testOpResponse");
 }
