@@ -44,7 +44,7 @@ async fn main() {
         format!("MCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nAUTH_RSA_KEY_SIZE=2048\nAUTH_CLIENTS=bench:b:admin\nLOGGING_CONSOLE_ENABLED=0\nLOGGING_LEVEL=warning\n"),
     )
     .unwrap();
-    let running = ai_bridge::serve::start(dir.path(), Vec::new()).await.unwrap();
+    let running = ai_bridge::serve::start(dir.path()).await.unwrap();
     let token = std::fs::read_to_string(dir.path().join("clients/bench/secrets/.token")).unwrap();
     let ca = reqwest::Certificate::from_pem(&std::fs::read(dir.path().join("secrets/server.crt")).unwrap()).unwrap();
     let url = format!("https://127.0.0.1:{port}/mcp");

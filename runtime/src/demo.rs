@@ -43,12 +43,19 @@ pub async fn start(root: &Path, port: Option<u16>) -> Result<Demo, StartError> {
         Some(p) => p,
         None => free_port().map_err(io)?,
     };
+    // The simulator's self-signed certificate is trusted explicitly; verification stays on.
+    write_atomic(
+        &root.join("secrets/uc-sim-ca.pem"),
+        simulator.cert_pem.as_bytes(),
+        false,
+    )
+    .map_err(io)?;
     let env = format!(
         "# Throwaway installation made by `ai-bridge demo`.\nMCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nAUTH_RSA_KEY_SIZE=2048\n\
-         AUTH_CLIENTS=demo:demo-user:admin\nLOGGING_CONSOLE_ENABLED=0\n"
+         AUTH_CLIENTS=demo:demo-user:admin\nLOGGING_CONSOLE_ENABLED=0\nSERVER_CUCM_SSL_CA_BUNDLE=./secrets/uc-sim-ca.pem\n"
     );
     write_atomic(&root.join(".env"), env.as_bytes(), false).map_err(io)?;
-    let server = serve::start(root, Vec::new()).await?;
+    let server = serve::start(root).await?;
     // The simulator's logins, stored encrypted for the demo client (as `cucm_store_credentials`
     // would), and its addresses beside them for people reading the installation.
     let host = simulator.addr.to_string();

@@ -34,7 +34,7 @@ enum Command {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve => match ai_bridge::serve::start(&cli.root, Vec::new()).await {
+        Command::Serve => match ai_bridge::serve::start(&cli.root).await {
             Ok(running) => {
                 for (client, secret) in &running.new_secrets {
                     println!("new OAuth client secret for {client} (shown once): {secret}");

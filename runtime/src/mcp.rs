@@ -1,8 +1,8 @@
-//! The MCP side: a tool registry served through rmcp's streamable HTTP transport. Each call
-//! sees the authenticated client (put in the request by the bearer layer) and is audited.
+//! The MCP side: the tool registry served through rmcp's streamable HTTP transport. Every call
+//! passes through [`Bridge::call_tool`]: the caller's profile decides what is listed and what
+//! may run, the rate limit is taken before the handler touches the network, and one audit.log
+//! line records the call.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,59 +15,14 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{json, Map, Value};
 
 use crate::state::{AppState, AuthedClient};
+use crate::tools::{Ctx, ToolDef, ToolError};
 
-pub type ToolFuture = Pin<Box<dyn Future<Output = Result<Value, String>> + Send>>;
-type Handler = Arc<dyn Fn(Arc<AppState>, AuthedClient, Map<String, Value>) -> ToolFuture + Send + Sync>;
-
-/// One tool: its MCP description and what runs it.
-#[derive(Clone)]
-pub struct ToolDef {
-    pub name: &'static str,
-    pub description: &'static str,
-    pub input_schema: Value,
-    handler: Handler,
-}
-
-impl ToolDef {
-    pub fn new<F, Fut>(name: &'static str, description: &'static str, input_schema: Value, f: F) -> Self
-    where
-        F: Fn(Arc<AppState>, AuthedClient, Map<String, Value>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Value, String>> + Send + 'static,
-    {
-        ToolDef {
-            name,
-            description,
-            input_schema,
-            handler: Arc::new(move |s, c, a| Box::pin(f(s, c, a))),
-        }
-    }
-
-    fn to_mcp(&self) -> Tool {
-        let schema = match &self.input_schema {
-            Value::Object(m) => m.clone(),
-            _ => Map::new(),
-        };
-        Tool::new(self.name, self.description, Arc::new(schema))
-    }
-}
-
-/// The tools every installation has.
-pub fn builtin_tools() -> Vec<ToolDef> {
-    vec![ToolDef::new(
-        "bridge_whoami",
-        "Who you are to ai-bridge: client name, profile, authentication mode and server version.",
-        json!({"type": "object", "properties": {}, "additionalProperties": false}),
-        |state, client, _args| async move {
-            Ok(json!({
-                "client": client.name,
-                "subject": client.subject,
-                "profile": client.profile,
-                "auth_mode": client.kind,
-                "server": state.config.get("MCP_SERVER_NAME"),
-                "server_version": env!("CARGO_PKG_VERSION"),
-            }))
-        },
-    )]
+fn to_mcp(tool: &ToolDef) -> Tool {
+    let schema = match &tool.input_schema {
+        Value::Object(m) => m.clone(),
+        _ => Map::new(),
+    };
+    Tool::new(tool.name.clone(), tool.description.clone(), Arc::new(schema))
 }
 
 #[derive(Clone)]
@@ -77,11 +32,8 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    pub fn new(state: Arc<AppState>, tools: Vec<ToolDef>) -> Self {
-        Bridge {
-            state,
-            tools: Arc::new(tools),
-        }
+    pub fn new(state: Arc<AppState>, tools: Arc<Vec<ToolDef>>) -> Self {
+        Bridge { state, tools }
     }
 }
 
@@ -91,6 +43,36 @@ fn caller(ctx: &RequestContext<RoleServer>) -> Result<AuthedClient, ErrorData> {
         .and_then(|p| p.extensions.get::<AuthedClient>())
         .cloned()
         .ok_or_else(|| ErrorData::invalid_request("request is not authenticated", None))
+}
+
+impl Bridge {
+    /// Checks the profile and the rate limit, then runs the handler.
+    async fn run(&self, tool: &ToolDef, client: &AuthedClient, args: Map<String, Value>) -> Result<Value, ToolError> {
+        let Some(profile) = self.state.profiles.get(&client.profile) else {
+            return Err(ToolError::Permission(format!(
+                "profile '{}' of client '{}' is not loaded (missing or invalid file in PROFILES_DIR): no access",
+                client.profile, client.name
+            )));
+        };
+        tool.access
+            .check(&profile)
+            .map_err(|why| ToolError::Permission(format!("{why}; the tool {} is not available to you", tool.name)))?;
+        let (product, category, per_minute) = tool.limit.resolve(&profile, &self.state.config);
+        self.state
+            .limits
+            .take(&client.name, product, category, per_minute)
+            .map_err(|wait| ToolError::RateLimited {
+                category: category.as_str(),
+                limit: per_minute,
+                wait,
+            })?;
+        let ctx = Ctx {
+            state: self.state.clone(),
+            client: client.clone(),
+            profile,
+        };
+        (tool.handler)(ctx, args).await
+    }
 }
 
 impl ServerHandler for Bridge {
@@ -108,10 +90,18 @@ impl ServerHandler for Bridge {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        caller(&context)?;
-        Ok(ListToolsResult::with_all_items(
-            self.tools.iter().map(ToolDef::to_mcp).collect(),
-        ))
+        let client = caller(&context)?;
+        let profile = self.state.profiles.get(&client.profile);
+        let visible = self
+            .tools
+            .iter()
+            .filter(|t| match &profile {
+                Some(p) => t.access.check(p).is_ok(),
+                None => t.name == "bridge_whoami",
+            })
+            .map(to_mcp)
+            .collect();
+        Ok(ListToolsResult::with_all_items(visible))
     }
 
     async fn call_tool(
@@ -127,21 +117,25 @@ impl ServerHandler for Bridge {
                 None,
             ));
         };
-        let outcome = (tool.handler)(
-            self.state.clone(),
-            client.clone(),
-            request.arguments.unwrap_or_default(),
-        )
-        .await;
-        self.state.audit.event(
-            "tool_call",
-            json!({
-                "client": client.name,
-                "tool": tool.name,
-                "outcome": if outcome.is_ok() { "ok" } else { "error" },
-                "duration_ms": started.elapsed().as_millis() as u64,
-            }),
-        );
+        let args = request.arguments.unwrap_or_default();
+        // Only these argument values reach audit.log; passwords and request bodies never do.
+        let text = |k: &str| args.get(k).and_then(Value::as_str).map(str::to_string);
+        let host = text("host");
+        let operation = text("operation").or_else(|| tool.operation.map(str::to_string));
+        let outcome = self.run(tool, &client, args).await;
+        let mut line = json!({
+            "client": client.name,
+            "profile": client.profile,
+            "tool": tool.name,
+            "host": host,
+            "operation": operation,
+            "outcome": match &outcome { Ok(_) => "ok", Err(e) => e.outcome() },
+            "duration_ms": started.elapsed().as_millis() as u64,
+        });
+        if let Err(ToolError::Permission(why)) = &outcome {
+            line["denied"] = json!(why);
+        }
+        self.state.audit.event("tool_call", line);
         let result = match outcome {
             Ok(value) => {
                 let text = serde_json::to_string_pretty(&value).unwrap_or_default();
@@ -149,7 +143,7 @@ impl ServerHandler for Bridge {
                 r.structured_content = Some(value);
                 r
             }
-            Err(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
+            Err(e) => CallToolResult::error(vec![ContentBlock::text(e.to_string())]),
         };
         Ok(result.into())
     }

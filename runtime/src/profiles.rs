@@ -1,7 +1,7 @@
 //! RBAC profiles (`profiles/<name>.json`): what a client may call, per product, and its rate
 //! limits. Loading validates every key and type (strict: errors with the file, JSON path and
-//! reason; lenient: warnings). Matching denies by default. Hot reload and the tools that use
-//! these rules come with the tools issue.
+//! reason; lenient: warnings). Matching denies by default. Loading from disk and hot reload
+//! live in `profile_store`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +15,8 @@ pub struct Section {
     pub allowed_exact: Vec<String>,
     pub allowed_device_classes: Vec<String>,
     pub allowed_statuses: Vec<String>,
+    /// `credentials` section: `store`, `update`, `delete` (listing is always allowed).
+    pub allowed_actions: Vec<String>,
     pub screenshot: bool,
 }
 
@@ -37,7 +39,8 @@ pub struct ProfileProblem {
 }
 
 const PRODUCTS: [&str; 3] = ["cucm", "imp", "cuc"];
-const SECTIONS: [&str; 5] = ["axl", "ris", "ssh", "cupi", "phone"];
+const SECTIONS: [&str; 6] = ["axl", "ris", "ssh", "cupi", "phone", "credentials"];
+const CREDENTIAL_ACTIONS: [&str; 3] = ["store", "update", "delete"];
 
 fn strings(v: &Value, file: &str, path: &str, problems: &mut Vec<ProfileProblem>) -> Vec<String> {
     match v.as_array() {
@@ -92,6 +95,18 @@ fn section(v: &Value, file: &str, path: &str, problems: &mut Vec<ProfileProblem>
             "allowed_exact" => s.allowed_exact = strings(v, file, &here, problems),
             "allowed_device_classes" => s.allowed_device_classes = strings(v, file, &here, problems),
             "allowed_statuses" => s.allowed_statuses = strings(v, file, &here, problems),
+            "allowed_actions" => {
+                s.allowed_actions = strings(v, file, &here, problems);
+                for (i, a) in s.allowed_actions.iter().enumerate() {
+                    if !CREDENTIAL_ACTIONS.contains(&a.as_str()) {
+                        problems.push(ProfileProblem {
+                            file: file.into(),
+                            path: format!("{here}[{i}]"),
+                            reason: format!("unknown action '{a}'; allowed: {}", CREDENTIAL_ACTIONS.join(", ")),
+                        });
+                    }
+                }
+            }
             "screenshot" => match v.as_bool() {
                 Some(b) => s.screenshot = b,
                 None => problems.push(ProfileProblem {
@@ -204,6 +219,24 @@ pub fn parse(name: &str, file: &str, text: &str) -> (Profile, Vec<ProfileProblem
     (p, problems)
 }
 
+/// The default profiles shipped in the binary (the repository's `profiles/_default/`).
+pub const SHIPPED: [(&str, &str); 3] = [
+    ("admin.json", include_str!("../../profiles/_default/admin.json")),
+    ("operator.json", include_str!("../../profiles/_default/operator.json")),
+    ("auditor.json", include_str!("../../profiles/_default/auditor.json")),
+];
+
+/// Writes the shipped defaults to `profiles/_default/` (refreshed on every start), then
+/// copies each `_default/*.json` into `profiles/` where no profile of that name exists yet.
+pub fn install_shipped_defaults(profiles_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let defaults = profiles_dir.join("_default");
+    std::fs::create_dir_all(&defaults)?;
+    for (name, text) in SHIPPED {
+        crate::fsutil::write_atomic(&defaults.join(name), text.as_bytes(), false)?;
+    }
+    install_defaults(profiles_dir)
+}
+
 /// Copies `profiles/_default/*.json` into `profiles/` where no profile of that name exists yet.
 pub fn install_defaults(profiles_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let defaults = profiles_dir.join("_default");
@@ -263,16 +296,34 @@ impl Profile {
         }
     }
 
-    /// A RIS query's device class and status (absent filters mean any).
+    /// A RIS query's device class and status. A profile filter that is absent or empty
+    /// allows every value; a query without a value asks for `Any`.
     pub fn allows_ris(&self, product: &str, device_class: Option<&str>, status: Option<&str>) -> bool {
         let Some(s) = self.section(product, "ris") else {
             return false;
         };
         let ok = |allowed: &[String], v: Option<&str>| match v {
+            _ if allowed.is_empty() => true,
             None => allowed.iter().any(|a| a == "Any"),
             Some(v) => allowed.iter().any(|a| a == "Any" || a.eq_ignore_ascii_case(v)),
         };
         ok(&s.allowed_device_classes, device_class) && ok(&s.allowed_statuses, status)
+    }
+
+    /// Storing, updating or deleting this product's credentials.
+    pub fn allows_credentials(&self, product: &str, action: &str) -> bool {
+        self.section(product, "credentials")
+            .is_some_and(|s| s.allowed_actions.iter().any(|a| a == action))
+    }
+
+    /// Whether the profile has this section for the product (and the product in scope).
+    pub fn has_section(&self, product: &str, name: &str) -> bool {
+        self.section(product, name).is_some()
+    }
+
+    /// The requests per minute for a product's section (`None` when the section is absent).
+    pub fn rate_limit(&self, product: &str, name: &str) -> Option<Option<u32>> {
+        self.section(product, name).map(|s| s.rate_limit)
     }
 
     pub fn allows_screenshot(&self, product: &str) -> bool {

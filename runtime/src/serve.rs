@@ -17,7 +17,7 @@ use tower::ServiceExt;
 
 use crate::config::Config;
 use crate::logging::{self, Audit};
-use crate::mcp::ToolDef;
+use crate::profile_store::ProfileStore;
 use crate::state::AppState;
 use crate::{clients, http, keys, tls};
 
@@ -33,6 +33,10 @@ pub enum StartError {
     Keys(#[from] keys::KeyError),
     #[error(transparent)]
     Clients(#[from] clients::ClientError),
+    #[error("profiles: {0}")]
+    Profiles(String),
+    #[error("tools: {0}")]
+    Tools(String),
     #[error("cannot listen on {addr}: {message}")]
     Listen { addr: String, message: String },
 }
@@ -48,8 +52,8 @@ pub struct Running {
     pub new_secrets: Vec<(String, String)>,
 }
 
-/// Runs start-up and begins serving; `extra_tools` come from the product's tool modules.
-pub async fn start(root: &Path, extra_tools: Vec<ToolDef>) -> Result<Running, StartError> {
+/// Runs start-up and begins serving.
+pub async fn start(root: &Path) -> Result<Running, StartError> {
     let config = Config::load(root)?;
     logging::init(&config).map_err(StartError::Logging)?;
     for (key, line) in &config.unknown_keys {
@@ -72,6 +76,15 @@ pub async fn start(root: &Path, extra_tools: Vec<ToolDef>) -> Result<Running, St
         .filter_map(|r| r.new_secret.clone().map(|s| (r.client.clone(), s)))
         .collect();
 
+    let profiles = Arc::new(
+        ProfileStore::open(&config, &audit)
+            .map_err(|e| StartError::Profiles(format!("{}: {e}", config.path("PROFILES_DIR").display())))?,
+    );
+    profiles
+        .watch(audit.clone())
+        .map_err(|e| StartError::Profiles(format!("cannot watch {}: {e}", config.path("PROFILES_DIR").display())))?;
+    let tools = crate::tools::all(&config).map_err(StartError::Tools)?;
+
     let addr_text = format!("{}:{}", config.get("MCP_SERVER_HOST"), config.get("MCP_SERVER_PORT"));
     let listener = TcpListener::bind(&addr_text).await.map_err(|e| StartError::Listen {
         addr: addr_text.clone(),
@@ -82,9 +95,7 @@ pub async fn start(root: &Path, extra_tools: Vec<ToolDef>) -> Result<Running, St
         message: e.to_string(),
     })?;
 
-    let state = Arc::new(AppState::new(config, server_keys, audit));
-    let mut tools = crate::mcp::builtin_tools();
-    tools.extend(extra_tools);
+    let state = Arc::new(AppState::new(config, server_keys, audit, profiles));
     let shutdown = CancellationToken::new();
     let app = http::router(state.clone(), tools, shutdown.child_token());
 

@@ -1,13 +1,16 @@
 //! Everything the HTTP layer and the tools share, built once at start-up.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::auth::guard::FailureGuard;
 use crate::auth::tokens::{Revocations, TokenKind};
 use crate::config::Config;
+use crate::cucm::Cisco;
 use crate::keys::ServerKeys;
+use crate::limits::RateLimiter;
 use crate::logging::Audit;
+use crate::profile_store::ProfileStore;
 
 /// The authenticated caller of a request, put in the request extensions by the auth layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,10 +43,16 @@ pub struct AppState {
     pub codes: Mutex<HashMap<String, AuthCode>>,
     /// Access tokens issued from each code: revoked if the code is replayed.
     pub issued_from_code: Mutex<HashMap<String, Vec<(String, i64)>>>,
+    pub profiles: Arc<ProfileStore>,
+    pub limits: RateLimiter,
+    /// CUCM sessions and known host versions.
+    pub cisco: Cisco,
+    /// Serialises credential changes (read-modify-write of one encrypted file per client).
+    pub credentials_lock: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
-    pub fn new(config: Config, keys: ServerKeys, audit: Audit) -> AppState {
+    pub fn new(config: Config, keys: ServerKeys, audit: Audit, profiles: Arc<ProfileStore>) -> AppState {
         let guard = FailureGuard::new(
             config.int("AUTH_FAIL_LIMIT"),
             config.int("AUTH_FAIL_WINDOW_SECONDS"),
@@ -58,6 +67,10 @@ impl AppState {
             guard,
             codes: Mutex::new(HashMap::new()),
             issued_from_code: Mutex::new(HashMap::new()),
+            profiles,
+            limits: RateLimiter::default(),
+            cisco: Cisco::default(),
+            credentials_lock: tokio::sync::Mutex::new(()),
         }
     }
 }

@@ -49,7 +49,7 @@ async fn start() -> Installation {
         ),
     )
     .unwrap();
-    let running = ai_bridge::serve::start(&root, Vec::new()).await.unwrap();
+    let running = ai_bridge::serve::start(&root).await.unwrap();
     Installation {
         _dir: dir,
         root,

@@ -43,7 +43,7 @@ async fn python_sdk_lists_and_calls_tools_with_jwt_oauth_code_and_client_credent
         ),
     )
     .unwrap();
-    let running = ai_bridge::serve::start(root, Vec::new()).await.unwrap();
+    let running = ai_bridge::serve::start(root).await.unwrap();
     let base = format!("https://127.0.0.1:{port}");
     let ca = root.join("secrets/server.crt").display().to_string();
     let token = std::fs::read_to_string(root.join("clients/claude/secrets/.token")).unwrap();

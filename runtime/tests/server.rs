@@ -36,7 +36,7 @@ async fn start(extra_env: &str) -> Server {
          AUTH_FAIL_LIMIT=5\nLOGGING_CONSOLE_ENABLED=0\n{extra_env}"
     );
     std::fs::write(root.join(".env"), env).unwrap();
-    let running = ai_bridge::serve::start(&root, Vec::new()).await.unwrap();
+    let running = ai_bridge::serve::start(&root).await.unwrap();
     let cert = reqwest::Certificate::from_pem(&std::fs::read(root.join("secrets/server.crt")).unwrap()).unwrap();
     let http = reqwest::Client::builder()
         .add_root_certificate(cert)
@@ -468,7 +468,7 @@ async fn a_removed_client_is_purged_and_its_token_refused_on_restart() {
     s.running.shutdown.cancel();
     let root = s.root.clone();
     let port = rewrite_env(&root, "claude:alice:admin:jwt,", "");
-    let again = ai_bridge::serve::start(&root, Vec::new()).await.unwrap();
+    let again = ai_bridge::serve::start(&root).await.unwrap();
     assert!(!root.join("clients/claude").exists());
     assert!(std::fs::read_to_string(root.join("logs/audit.log"))
         .unwrap()
@@ -600,7 +600,7 @@ async fn a_changed_profile_reissues_the_static_token() {
     let uuid = s.read("clients/claude/secrets/.uuid");
     s.running.shutdown.cancel();
     rewrite_env(&s.root, "claude:alice:admin:jwt", "claude:alice:operator:jwt");
-    let again = ai_bridge::serve::start(&s.root, Vec::new()).await.unwrap();
+    let again = ai_bridge::serve::start(&s.root).await.unwrap();
     let after = s.read("clients/claude/secrets/.token");
     assert_ne!(before, after);
     assert_eq!(uuid, s.read("clients/claude/secrets/.uuid"), ".uuid is stable");

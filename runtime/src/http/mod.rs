@@ -14,8 +14,9 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use serde_json::json;
 
 use crate::auth::oauth;
-use crate::mcp::{Bridge, ToolDef};
+use crate::mcp::Bridge;
 use crate::state::AppState;
+use crate::tools::ToolDef;
 
 async fn health() -> Json<serde_json::Value> {
     Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
@@ -23,7 +24,7 @@ async fn health() -> Json<serde_json::Value> {
 
 /// Builds the application. `cancel` stops the MCP sessions on shutdown.
 pub fn router(state: Arc<AppState>, tools: Vec<ToolDef>, cancel: tokio_util::sync::CancellationToken) -> Router {
-    let bridge = Bridge::new(state.clone(), tools);
+    let bridge = Bridge::new(state.clone(), Arc::new(tools));
     let mut mcp_config = StreamableHttpServerConfig::default().disable_allowed_hosts();
     mcp_config.cancellation_token = cancel;
     let mcp = StreamableHttpService::new(

@@ -1,0 +1,650 @@
+//! The CUCM tools end to end: the official Python MCP SDK against ai-bridge, ai-bridge against
+//! uc-sim over HTTPS (its certificate trusted through SERVER_CUCM_SSL_CA_BUNDLE). Each default
+//! profile's allowed and denied calls, exact rate limits, profile hot reload, encrypted
+//! credentials, AXL faults, throttling retries, paging and RisPort StateInfo.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+struct Bridge {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    base: String,
+    ca: String,
+    host: String,
+    sim: uc_sim::Running,
+    running: ai_bridge::serve::Running,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+const CLIENTS: &str = "adm:alice:admin,op:oscar:operator,aud:ursula:auditor,tight:tom:tight";
+
+/// A profile for limit and reload tests: 3 AXL calls and 4 common calls per minute.
+const TIGHT: &str = r#"{
+  "description": "test profile with small limits",
+  "product_scope": ["cucm"],
+  "cucm": {
+    "axl": {"rate_limit": 3, "allowed_prefixes": ["get", "list"]},
+    "credentials": {"allowed_actions": ["store"]}
+  },
+  "common": {"report": {"rate_limit": 4}}
+}"#;
+
+async fn start(sim_config: uc_sim::SimConfig, extra_env: &str) -> Bridge {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let sim = uc_sim::start(sim_config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let sim_ca = root.join("sim-ca.pem");
+    std::fs::write(&sim_ca, &sim.cert_pem).unwrap();
+    std::fs::create_dir_all(root.join("profiles")).unwrap();
+    std::fs::write(root.join("profiles/tight.json"), TIGHT).unwrap();
+    let port = free_port();
+    let env = format!(
+        "MCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nAUTH_RSA_KEY_SIZE=2048\nAUTH_CLIENTS={CLIENTS}\n\
+         LOGGING_CONSOLE_ENABLED=0\nSERVER_CUCM_SSL_CA_BUNDLE={}\nSERVER_CUCM_AXL_PAGE_SIZE=40\n{extra_env}",
+        sim_ca.display()
+    );
+    std::fs::write(root.join(".env"), env).unwrap();
+    let running = ai_bridge::serve::start(&root).await.unwrap();
+    Bridge {
+        _dir: dir,
+        base: format!("https://127.0.0.1:{port}"),
+        ca: root.join("secrets/server.crt").display().to_string(),
+        host: sim.addr.to_string(),
+        root,
+        sim,
+        running,
+    }
+}
+
+struct Session {
+    tools: Vec<String>,
+    schemas: Value,
+    results: Vec<Value>,
+}
+
+impl Bridge {
+    fn token(&self, client: &str) -> String {
+        std::fs::read_to_string(self.root.join(format!("clients/{client}/secrets/.token")))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    /// One MCP session of `client` running `steps` ([{tool, args}]) in order.
+    async fn session(&self, client: &str, steps: Value) -> Session {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/mcp_calls.py");
+        let args = [self.base.clone(), self.ca.clone(), self.token(client)];
+        let input = serde_json::to_vec(&steps).unwrap();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new("python3")
+                .arg(script)
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("python3 must be installed");
+            std::io::Write::write_all(&mut child.stdin.take().unwrap(), &input).unwrap();
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("No module named"),
+            "install the Python MCP SDK: pip install mcp\n{stderr}"
+        );
+        assert!(out.status.success(), "python client failed:\n{stderr}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        Session {
+            tools: v["tools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_string())
+                .collect(),
+            schemas: v["schemas"].clone(),
+            results: v["results"].as_array().unwrap().clone(),
+        }
+    }
+
+    fn store_credentials_for(&self, client: &str) {
+        let mut store = ai_bridge::credentials::CredentialStore::open(&self.running.state.config, client).unwrap();
+        store
+            .put(
+                &self.host,
+                ai_bridge::credentials::Kind::Axl,
+                ai_bridge::credentials::Credential {
+                    username: self.sim.sim.config.username.clone(),
+                    password: self.sim.sim.config.password.clone(),
+                },
+            )
+            .unwrap();
+    }
+
+    fn phone_names(&self) -> Vec<String> {
+        let store = self.sim.sim.store.lock().unwrap();
+        store.tables["Phone"]
+            .iter()
+            .map(|p| p.child_text("name").unwrap().to_string())
+            .collect()
+    }
+
+    fn audit(&self) -> String {
+        std::fs::read_to_string(self.root.join("logs/audit.log")).unwrap()
+    }
+
+    async fn stop(self) {
+        self.running.shutdown.cancel();
+        self.sim.shutdown();
+    }
+}
+
+fn call(tool: &str, args: Value) -> Value {
+    json!({"tool": tool, "args": args})
+}
+
+fn ok(r: &Value) -> &Value {
+    assert_eq!(r["is_error"], false, "expected success: {r}");
+    &r["structured"]
+}
+
+fn err(r: &Value) -> String {
+    assert_eq!(r["is_error"], true, "expected a tool error: {r}");
+    r["text"].as_str().unwrap().to_string()
+}
+
+fn axl(host: &str, operation: &str, arguments: Value) -> Value {
+    call(
+        "cucm_axl_call",
+        json!({"host": host, "operation": operation, "arguments": arguments}),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_stores_credentials_reads_the_version_and_calls_typed_axl_with_paging_faults_and_retries() {
+    let b = start(uc_sim::SimConfig::default(), "").await;
+    let h = b.host.clone();
+    let phone = b.phone_names()[0].clone();
+    let password = b.sim.sim.config.password.clone();
+    let s = b
+        .session(
+            "adm",
+            json!([
+                call(
+                    "cucm_store_credentials",
+                    json!({"host": h, "username": "axladmin", "password": "wrong-password"})
+                ),
+                call("cucm_check_connectivity", json!({"host": h})),
+                call(
+                    "cucm_store_credentials",
+                    json!({"host": h, "username": "axladmin", "password": "again"})
+                ),
+                call(
+                    "cucm_update_credentials",
+                    json!({"host": h, "username": "axladmin", "password": password})
+                ),
+                call("cucm_get_version", json!({"host": h})),
+                axl(&h, "getPhone", json!({"name": phone})),
+                axl(&h, "getPhone", json!({"name": "SEPNOSUCHPHONE"})),
+                axl(&h, "getPhone", json!({"name": phone, "bogus": 1})),
+                axl(&h, "GetPhone", json!({"name": phone})),
+                call(
+                    "cucm_axl_call",
+                    json!({"host": h, "operation": "listPhone", "max_rows": 130,
+                    "arguments": {"searchCriteria": {"name": "SEP%"}, "returnedTags": {"name": "", "model": ""}}})
+                ),
+                axl(
+                    &h,
+                    "executeSQLQuery",
+                    json!({"sql": "select name, description from device"})
+                ),
+                call("cucm_list_credentials", json!({})),
+                call(
+                    "cucm_list_axl_operations",
+                    json!({"filter": "phone", "effect": "write"})
+                ),
+                call(
+                    "cucm_describe_axl_operation",
+                    json!({"operation": "getPhone", "host": h})
+                ),
+            ]),
+        )
+        .await;
+    let r = &s.results;
+    for t in [
+        "cucm_delete_credentials",
+        "cucm_risport_query",
+        "cucm_axl_call",
+        "cucm_os_store_credentials",
+    ] {
+        assert!(s.tools.contains(&t.to_string()), "admin sees {t}: {:?}", s.tools);
+    }
+    assert_eq!(ok(&r[0])["stored"], true);
+    // The wrong password: connectivity names the failed step.
+    let check = ok(&r[1]);
+    assert_eq!(check["reachable"], false, "{check}");
+    assert_eq!(check["failed_step"], "axl_auth", "{check}");
+    assert!(
+        check["steps"][0]["ok"].as_bool().unwrap() && check["steps"][2]["step"] == "tls",
+        "{check}"
+    );
+    assert!(err(&r[2]).contains("already stored"));
+    assert_eq!(ok(&r[3])["stored"], true);
+    let v = ok(&r[4]);
+    assert_eq!(v["version"], "15.0.1.12900(234)");
+    assert_eq!(v["axl_schema"], "15.0");
+    let got = ok(&r[5]);
+    assert_eq!(got["response"]["return"]["phone"]["name"], phone.as_str(), "{got}");
+    assert_eq!(got["axl_version"], "15.0");
+    // A SOAP fault keeps its axlcode and axlmessage.
+    let fault = err(&r[6]);
+    assert!(
+        fault.contains("AXL error 5007") && fault.contains("not found"),
+        "{fault}"
+    );
+    // Invalid arguments name the JSON path, before anything is sent.
+    let invalid = err(&r[7]);
+    assert!(
+        invalid.starts_with("InvalidArguments") && invalid.contains("bogus"),
+        "{invalid}"
+    );
+    let case = err(&r[8]);
+    assert!(case.contains("did you mean 'getPhone'"), "{case}");
+    // 130 rows in pages of 40: 4 requests with skip/first.
+    let list = ok(&r[9]);
+    assert_eq!(list["rows"], 130, "{}", list["rows"]);
+    assert_eq!(list["pages"], 4);
+    let names: Vec<&str> = list["response"]["return"]["phone"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 130, "pages must not overlap");
+    let sql = ok(&r[10]);
+    assert!(sql["response"]["return"].is_object(), "{sql}");
+    let listed = ok(&r[11]);
+    assert_eq!(listed["hosts"][0]["kinds"], json!(["axl"]));
+    assert_eq!(listed["hosts"][0]["version"], "15.0.1.12900(234)");
+    assert!(!r[11]["text"].as_str().unwrap().contains(&password));
+    let ops: Vec<&str> = ok(&r[12])["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        ops.contains(&"updatePhone") && ops.contains(&"addPhone") && !ops.contains(&"getPhone"),
+        "{ops:?}"
+    );
+    let described = ok(&r[13]);
+    assert_eq!(
+        described["input_schema"]["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert!(described["input_schema"]["$defs"].is_object());
+
+    // Throttling: two HTTP 503 answers, then success, within one call.
+    b.sim.sim.throttle_next(2, uc_sim::Throttle::ServiceUnavailable);
+    let s = b
+        .session("adm", json!([axl(&h, "getPhone", json!({"name": phone}))]))
+        .await;
+    assert_eq!(ok(&s.results[0])["response"]["return"]["phone"]["name"], phone.as_str());
+    // More throttling than the retries (3): a clear error.
+    b.sim.sim.throttle_next(10, uc_sim::Throttle::MemoryFault);
+    let s = b
+        .session("adm", json!([axl(&h, "getPhone", json!({"name": phone}))]))
+        .await;
+    let e = err(&s.results[0]);
+    assert!(e.contains("still throttling after 4 attempts"), "{e}");
+
+    // The password is nowhere but in the encrypted store.
+    let audit = b.audit();
+    assert!(!audit.contains(&password) && !audit.contains("wrong-password"));
+    assert!(audit.contains("\"tool\":\"cucm_axl_call\"") && audit.contains("\"operation\":\"getPhone\""));
+    assert!(audit.contains(&format!("\"host\":\"{h}\"")));
+    let line: Value = serde_json::from_str(
+        audit
+            .lines()
+            .find(|l| l.contains("\"operation\":\"getPhone\"") && l.contains("\"outcome\":\"ok\""))
+            .unwrap(),
+    )
+    .unwrap();
+    for k in ["time", "client", "tool", "host", "operation", "outcome", "duration_ms"] {
+        assert!(!line[k].is_null(), "{k} in {line}");
+    }
+    for f in walk(&b.root.join("clients/adm")) {
+        let bytes = std::fs::read(&f).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(&password) && !text.contains("axladmin"),
+            "{} holds a secret in clear",
+            f.display()
+        );
+    }
+    b.stop().await;
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_and_auditor_see_and_may_call_only_what_their_profiles_allow() {
+    let b = start(uc_sim::SimConfig::default(), "MCP_TYPED_TOOLS=getPhone,updatePhone\n").await;
+    let h = b.host.clone();
+    let phone = b.phone_names()[1].clone();
+    let password = b.sim.sim.config.password.clone();
+    let s = b
+        .session(
+            "op",
+            json!([
+                call(
+                    "cucm_store_credentials",
+                    json!({"host": h, "username": "axladmin", "password": password})
+                ),
+                call("cucm_delete_credentials", json!({"host": h})),
+                axl(
+                    &h,
+                    "updatePhone",
+                    json!({"name": phone, "description": "changed by the operator"})
+                ),
+                axl(
+                    &h,
+                    "executeSQLUpdate",
+                    json!({"sql": "update device set description = 'x'"})
+                ),
+                axl(&h, "addLine", json!({"line": {"pattern": "1234"}})),
+                call("cucm_axl_getPhone", json!({"host": h, "arguments": {"name": phone}})),
+                call("cucm_risport_query", json!({"host": h, "device_class": "Any"})),
+                call(
+                    "cucm_risport_query",
+                    json!({"host": h, "max_devices": 200, "max_pages": 2})
+                ),
+                call("no_such_tool", json!({})),
+            ]),
+        )
+        .await;
+    let r = &s.results;
+    assert!(
+        !s.tools.contains(&"cucm_delete_credentials".to_string()),
+        "{:?}",
+        s.tools
+    );
+    assert!(
+        s.tools.contains(&"cucm_axl_getPhone".to_string()) && s.tools.contains(&"cucm_axl_updatePhone".to_string())
+    );
+    let typed = &s.schemas["cucm_axl_getPhone"];
+    assert_eq!(typed["required"], json!(["host", "arguments"]), "{typed}");
+    assert!(typed["properties"]["arguments"].is_object());
+    ok(&r[0]);
+    let denied = err(&r[1]);
+    assert!(
+        denied.starts_with("ProfilePermissionError") && denied.contains("may not delete cucm credentials"),
+        "{denied}"
+    );
+    assert_eq!(ok(&r[2])["operation"], "updatePhone");
+    let denied = err(&r[3]);
+    assert!(
+        denied.starts_with("ProfilePermissionError") && denied.contains("executeSQLUpdate"),
+        "{denied}"
+    );
+    assert!(err(&r[4]).starts_with("ProfilePermissionError"));
+    assert_eq!(
+        ok(&r[5])["response"]["return"]["phone"]["description"],
+        "changed by the operator"
+    );
+    let denied = err(&r[6]);
+    assert!(
+        denied.starts_with("ProfilePermissionError") && denied.contains("'Any'"),
+        "{denied}"
+    );
+    // The operator's default class is Phone; 500 registered-or-not phones, 200 per page, 2 pages.
+    let ris = ok(&r[7]);
+    assert_eq!(ris["device_class"], "Phone");
+    assert_eq!(ris["pages"], 2, "{}", ris["pages"]);
+    assert_eq!(ris["count"], 400);
+    assert_eq!(ris["complete"], false);
+    assert!(
+        ris["state_info"].as_str().unwrap().contains("StateId"),
+        "{}",
+        ris["state_info"]
+    );
+    assert!(r[8]["protocol_error"].as_str().unwrap().contains("unknown tool"));
+
+    // The auditor: reads and SQL queries, no writes, no credential changes.
+    b.store_credentials_for("aud");
+    let s = b
+        .session(
+            "aud",
+            json!([
+                call("cucm_store_credentials", json!({"host": h, "username": "u", "password": "p"})),
+                axl(&h, "listPhone", json!({"searchCriteria": {"name": "SEP%"}, "returnedTags": {"name": ""}, "first": 5})),
+                axl(&h, "executeSQLQuery", json!({"sql": "select name from device"})),
+                axl(&h, "updatePhone", json!({"name": phone, "description": "auditor"})),
+                axl(&h, "addPhone", json!({})),
+                call("cucm_axl_updatePhone", json!({"host": h, "arguments": {"name": phone}})),
+                call("cucm_risport_query", json!({"host": h, "device_class": "Any", "status": "Registered", "max_devices": 1000, "max_pages": 5})),
+                call("cucm_list_credentials", json!({})),
+            ]),
+        )
+        .await;
+    let r = &s.results;
+    for hidden in [
+        "cucm_store_credentials",
+        "cucm_update_credentials",
+        "cucm_delete_credentials",
+        "cucm_axl_updatePhone",
+    ] {
+        assert!(
+            !s.tools.contains(&hidden.to_string()),
+            "auditor must not see {hidden}: {:?}",
+            s.tools
+        );
+    }
+    assert!(
+        s.tools.contains(&"cucm_axl_getPhone".to_string()) && s.tools.contains(&"cucm_list_credentials".to_string())
+    );
+    assert!(err(&r[0]).starts_with("ProfilePermissionError"));
+    let listed = ok(&r[1]);
+    assert_eq!(listed["response"]["return"]["phone"].as_array().unwrap().len(), 5);
+    ok(&r[2]);
+    let denied = err(&r[3]);
+    assert!(
+        denied.contains("does not allow the AXL operation 'updatePhone'"),
+        "{denied}"
+    );
+    assert!(err(&r[4]).starts_with("ProfilePermissionError"));
+    assert!(err(&r[5]).starts_with("ProfilePermissionError"));
+    let ris = ok(&r[6]);
+    assert_eq!(ris["complete"], true);
+    let registered = b
+        .sim
+        .sim
+        .store
+        .lock()
+        .unwrap()
+        .registrations
+        .values()
+        .filter(|r| r.status == "Registered")
+        .count();
+    assert_eq!(ris["count"], registered, "every registered phone, from one page");
+    assert!(
+        ris["devices"][0]["IPAddress"].is_object() || ris["devices"][0]["Name"].is_string(),
+        "{}",
+        ris["devices"][0]
+    );
+    assert_eq!(ok(&r[7])["hosts"][0]["kinds"], json!(["axl"]));
+    let audit = b.audit();
+    assert!(audit.contains("\"outcome\":\"denied\""));
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_hold_exactly_and_profiles_hot_reload() {
+    let b = start(uc_sim::SimConfig::default(), "").await;
+    let h = b.host.clone();
+    b.store_credentials_for("tight");
+    let phone = b.phone_names()[2].clone();
+    // AXL: 3 per minute. Common (tools that stay local): 4 per minute.
+    let mut steps = vec![];
+    for _ in 0..4 {
+        steps.push(axl(&h, "getPhone", json!({"name": phone})));
+    }
+    for _ in 0..5 {
+        steps.push(call("bridge_whoami", json!({})));
+    }
+    let s = b.session("tight", Value::Array(steps)).await;
+    let r = &s.results;
+    for i in 0..3 {
+        ok(&r[i]);
+    }
+    let limited = err(&r[3]);
+    assert!(
+        limited.starts_with("RateLimitError") && limited.contains("AXL limit of 3"),
+        "{limited}"
+    );
+    let wait: u64 = limited
+        .split("retry in ")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(" s")
+        .parse()
+        .unwrap();
+    assert!((55..=60).contains(&wait), "{limited}");
+    for i in 4..8 {
+        ok(&r[i]);
+    }
+    assert!(err(&r[8]).contains("Common limit of 4"));
+    // The refused call never reached the simulator: 3 getPhone requests, not 4.
+    assert_eq!(b.audit().matches("\"outcome\":\"rate_limited\"").count(), 2);
+    assert!(!s.tools.contains(&"cucm_risport_query".to_string()));
+
+    // Hot reload: the profile gains RIS; a broken edit keeps the last good version; removal
+    // leaves the client with no access.
+    let path = b.root.join("profiles/tight.json");
+    let mut profile: Value = serde_json::from_str(TIGHT).unwrap();
+    profile["cucm"]["ris"] = json!({"rate_limit": 2, "allowed_device_classes": ["Phone"]});
+    std::fs::write(&path, serde_json::to_string_pretty(&profile).unwrap()).unwrap();
+    let listed = wait_for(
+        || async { b.session("tight", json!([])).await.tools },
+        |t| t.contains(&"cucm_risport_query".to_string()),
+    )
+    .await;
+    assert!(listed, "the RIS tool appears after the profile changed");
+
+    std::fs::write(&path, "{ \"description\": \"half-written").unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let s = b.session("tight", json!([])).await;
+    assert!(
+        s.tools.contains(&"cucm_risport_query".to_string()),
+        "last good version kept"
+    );
+    let app_log = std::fs::read_to_string(b.root.join("logs/app.log")).unwrap();
+    assert!(
+        app_log.contains("profile rejected") && app_log.contains("tight.json"),
+        "{app_log}"
+    );
+
+    profile["cucm"]["axl"]["typo_key"] = json!(1);
+    std::fs::write(&path, serde_json::to_string_pretty(&profile).unwrap()).unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let app_log = std::fs::read_to_string(b.root.join("logs/app.log")).unwrap();
+    assert!(
+        app_log.contains("$.cucm.axl.typo_key"),
+        "strict mode names the JSON path: {app_log}"
+    );
+
+    std::fs::remove_file(&path).unwrap();
+    let gone = wait_for(
+        || async { b.session("tight", json!([])).await.tools },
+        |t| t == &vec!["bridge_whoami".to_string()],
+    )
+    .await;
+    assert!(gone, "a removed profile leaves only bridge_whoami");
+    let s = b
+        .session("tight", json!([axl(&h, "getPhone", json!({"name": phone}))]))
+        .await;
+    let e = err(&s.results[0]);
+    assert!(
+        e.starts_with("ProfilePermissionError") && e.contains("not loaded"),
+        "{e}"
+    );
+    // Shipped defaults are installed beside custom profiles and never overwrite them.
+    for p in ["admin", "operator", "auditor"] {
+        assert!(b.root.join(format!("profiles/{p}.json")).is_file());
+    }
+    b.stop().await;
+}
+
+async fn wait_for<T, F, Fut>(mut get: F, done: impl Fn(&T) -> bool) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    for _ in 0..20 {
+        if done(&get().await) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_large_queries_and_ris_rate_control_give_actionable_errors() {
+    let sim = uc_sim::SimConfig {
+        max_response_bytes: 20_000,
+        ris_rate_per_minute: 2,
+        ..uc_sim::SimConfig::default()
+    };
+    let b = start(sim, "").await;
+    let h = b.host.clone();
+    b.store_credentials_for("adm");
+    let s = b
+        .session(
+            "adm",
+            json!([
+                axl(&h, "listPhone", json!({"searchCriteria": {"name": "%"}, "returnedTags": {"name": "", "description": "", "model": "", "product": ""}})),
+                call("cucm_risport_query", json!({"host": h, "max_devices": 10})),
+                call("cucm_risport_query", json!({"host": h, "max_devices": 10})),
+                call("cucm_risport_query", json!({"host": h, "max_devices": 10})),
+            ]),
+        )
+        .await;
+    let r = &s.results;
+    let e = err(&r[0]);
+    assert!(e.contains("too large") && e.contains("max_rows"), "{e}");
+    ok(&r[1]);
+    ok(&r[2]);
+    let e = err(&r[3]);
+    assert!(
+        e.contains("RisPort rate control") && e.contains("allows 2 realtime requests per minute"),
+        "{e}"
+    );
+    b.stop().await;
+}
