@@ -31,9 +31,12 @@ impl Category {
 
 const WINDOW: Duration = Duration::from_secs(60);
 
+/// One budget: a client's calls of a category toward a product.
+type BudgetKey = (String, &'static str, Category);
+
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    calls: Mutex<HashMap<(String, &'static str, Category), VecDeque<Instant>>>,
+    calls: Mutex<HashMap<BudgetKey, VecDeque<Instant>>>,
 }
 
 impl RateLimiter {

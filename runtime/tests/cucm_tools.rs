@@ -520,9 +520,9 @@ async fn rate_limits_hold_exactly_and_profiles_hot_reload() {
     }
     let s = b.session("tight", Value::Array(steps)).await;
     let r = &s.results;
-    for i in 0..3 {
-        ok(&r[i]);
-    }
+    r[..3].iter().for_each(|x| {
+        ok(x);
+    });
     let limited = err(&r[3]);
     assert!(
         limited.starts_with("RateLimitError") && limited.contains("AXL limit of 3"),
@@ -536,9 +536,9 @@ async fn rate_limits_hold_exactly_and_profiles_hot_reload() {
         .parse()
         .unwrap();
     assert!((55..=60).contains(&wait), "{limited}");
-    for i in 4..8 {
-        ok(&r[i]);
-    }
+    r[4..8].iter().for_each(|x| {
+        ok(x);
+    });
     assert!(err(&r[8]).contains("Common limit of 4"));
     // The refused call never reached the simulator: 3 getPhone requests, not 4.
     assert_eq!(b.audit().matches("\"outcome\":\"rate_limited\"").count(), 2);

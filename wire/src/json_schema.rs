@@ -175,7 +175,7 @@ impl Builder {
         }
         props.insert(f.name.to_string(), described(s, f.doc));
         // A required nillable element is sent as nil when left out, so it need not be given.
-        if f.min > 0 && !(f.nillable && !f.is_list()) {
+        if f.min > 0 && (!f.nillable || f.is_list()) {
             required.push(f.name.to_string());
         }
     }
