@@ -13,7 +13,7 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut endpoint, mut token, mut ca, mut installation) = (None, None, None, None);
+    let (mut endpoint, mut token, mut ca, mut installation, mut sim) = (None, None, None, None, None);
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(v) = line.strip_prefix("MCP endpoint: ") {
@@ -24,11 +24,19 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
             ca = Some(v.to_string());
         } else if let Some(v) = line.strip_prefix("Installation: ") {
             installation = Some(v.to_string());
+        } else if let Some(v) = line.strip_prefix("Simulated CUCM: https://") {
+            sim = v.split_whitespace().next().map(str::to_string);
         } else if line.starts_with("curl:") {
             break;
         }
     }
-    let (endpoint, token, ca, installation) = (endpoint.unwrap(), token.unwrap(), ca.unwrap(), installation.unwrap());
+    let (endpoint, token, ca, installation, sim) = (
+        endpoint.unwrap(),
+        token.unwrap(),
+        ca.unwrap(),
+        installation.unwrap(),
+        sim.unwrap(),
+    );
     let base = endpoint.strip_suffix("/mcp").unwrap().to_string();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/mcp_client.py");
     let out = Command::new("python3")
@@ -47,6 +55,33 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
     assert!(std::path::Path::new(&installation)
         .join("clients/demo/custom/simulator.json")
         .is_file());
+
+    // The CUCM tools work against the simulator out of the box (credentials stored, CA trusted).
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/mcp_calls.py");
+    let mut child_py = Command::new("python3")
+        .arg(script)
+        .args([&base, &ca, &token])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let steps = serde_json::json!([
+        {"tool": "cucm_get_version", "args": {"host": sim}},
+        {"tool": "cucm_risport_query", "args": {"host": sim, "max_devices": 5}},
+    ]);
+    std::io::Write::write_all(&mut child_py.stdin.take().unwrap(), steps.to_string().as_bytes()).unwrap();
+    let out = child_py.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["results"][0]["is_error"], false, "{r}");
+    assert!(
+        r["results"][0]["structured"]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("15.0"),
+        "{r}"
+    );
+    assert_eq!(r["results"][1]["structured"]["count"], 5, "{r}");
 
     assert!(Command::new("kill")
         .args(["-INT", &child.id().to_string()])
