@@ -19,3 +19,4 @@ pub mod serve;
 pub mod state;
 pub mod tls;
 pub mod tools;
+pub mod vos_cli;

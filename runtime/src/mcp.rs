@@ -15,7 +15,9 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{json, Map, Value};
 
 use crate::state::{AppState, AuthedClient};
-use crate::tools::{Ctx, ToolDef, ToolError};
+use base64::Engine;
+
+use crate::tools::{Ctx, ToolDef, ToolError, ToolOutput};
 
 fn to_mcp(tool: &ToolDef) -> Tool {
     let schema = match &tool.input_schema {
@@ -47,7 +49,7 @@ fn caller(ctx: &RequestContext<RoleServer>) -> Result<AuthedClient, ErrorData> {
 
 impl Bridge {
     /// Checks the profile and the rate limit, then runs the handler.
-    async fn run(&self, tool: &ToolDef, client: &AuthedClient, args: Map<String, Value>) -> Result<Value, ToolError> {
+    async fn run(&self, tool: &ToolDef, client: &AuthedClient, args: Map<String, Value>) -> Result<ToolOutput, ToolError> {
         let Some(profile) = self.state.profiles.get(&client.profile) else {
             return Err(ToolError::Permission(format!(
                 "profile '{}' of client '{}' is not loaded (missing or invalid file in PROFILES_DIR): no access",
@@ -137,9 +139,16 @@ impl ServerHandler for Bridge {
         }
         self.state.audit.event("tool_call", line);
         let result = match outcome {
-            Ok(value) => {
+            Ok(ToolOutput { value, images }) => {
                 let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-                let mut r = CallToolResult::success(vec![ContentBlock::text(text)]);
+                let mut content = vec![ContentBlock::text(text)];
+                for image in images {
+                    content.push(ContentBlock::image(
+                        base64::engine::general_purpose::STANDARD.encode(&image.data),
+                        image.mime,
+                    ));
+                }
+                let mut r = CallToolResult::success(content);
                 r.structured_content = Some(value);
                 r
             }

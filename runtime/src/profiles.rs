@@ -40,7 +40,8 @@ pub struct ProfileProblem {
 
 const PRODUCTS: [&str; 3] = ["cucm", "imp", "cuc"];
 const SECTIONS: [&str; 6] = ["axl", "ris", "ssh", "cupi", "phone", "credentials"];
-const CREDENTIAL_ACTIONS: [&str; 3] = ["store", "update", "delete"];
+/// `trust_host_key`: deciding on an SSH host key the first time a host is seen.
+const CREDENTIAL_ACTIONS: [&str; 4] = ["store", "update", "delete", "trust_host_key"];
 
 fn strings(v: &Value, file: &str, path: &str, problems: &mut Vec<ProfileProblem>) -> Vec<String> {
     match v.as_array() {

@@ -49,6 +49,8 @@ pub struct AppState {
     pub cisco: Cisco,
     /// Serialises credential changes (read-modify-write of one encrypted file per client).
     pub credentials_lock: tokio::sync::Mutex<()>,
+    /// Idle platform CLI sessions and host keys waiting for an admin's decision.
+    pub cli: crate::vos_cli::SessionPool,
 }
 
 impl AppState {
@@ -71,6 +73,7 @@ impl AppState {
             limits: RateLimiter::default(),
             cisco: Cisco::default(),
             credentials_lock: tokio::sync::Mutex::new(()),
+            cli: crate::vos_cli::SessionPool::default(),
         }
     }
 }

@@ -260,6 +260,17 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Runni
     )
     .await?;
     let phone_servers = phones::start(&devices, &sim.config.phone_username, &sim.config.phone_password).await?;
+    {
+        // Phones with a web server are registered at their server's address, so a client that
+        // resolves a device name through RIS reaches it.
+        let mut store = sim.store.lock().unwrap_or_else(|e| e.into_inner());
+        for p in &phone_servers {
+            if let Some(r) = store.registrations.get_mut(&p.name) {
+                r.status = "Registered";
+                r.ip = p.addr.ip().to_string();
+            }
+        }
+    }
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;

@@ -66,12 +66,40 @@ async fn screenshot(State(phone): State<Phone>, headers: HeaderMap) -> Response 
     (StatusCode::OK, [("content-type", kind)], bytes).into_response()
 }
 
-/// Starts one server per `(name, model)` on loopback.
+/// Binds one listener per phone on 127.0.0.2, 127.0.0.3, ... (all of 127/8 is loopback on
+/// Linux), sharing one port, so RIS can report each phone's own IP as a real phone would.
+async fn bind_phones(count: usize) -> std::io::Result<Vec<tokio::net::TcpListener>> {
+    let mut last_error = None;
+    for _ in 0..20 {
+        let first = tokio::net::TcpListener::bind("127.0.0.2:0").await?;
+        let port = first.local_addr()?.port();
+        let mut listeners = vec![first];
+        for i in 1..count {
+            match tokio::net::TcpListener::bind((std::net::Ipv4Addr::new(127, 0, 0, 2 + i as u8), port)).await {
+                Ok(l) => listeners.push(l),
+                Err(e) => {
+                    last_error = Some(e);
+                    break;
+                }
+            }
+        }
+        if listeners.len() == count {
+            return Ok(listeners);
+        }
+    }
+    Err(last_error.unwrap_or_else(|| std::io::Error::other("no shared port for the phone servers")))
+}
+
+/// Starts one server per `(name, model)` on its own loopback address.
 pub async fn start(devices: &[(String, String)], user: &str, password: &str) -> std::io::Result<Vec<PhoneServer>> {
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     let mut out = Vec::new();
-    for (name, model) in devices {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listeners = if devices.is_empty() {
+        Vec::new()
+    } else {
+        bind_phones(devices.len().min(250)).await?
+    };
+    for ((name, model), listener) in devices.iter().zip(listeners) {
         let addr = listener.local_addr()?;
         let phone = Phone {
             name: name.clone(),

@@ -467,7 +467,10 @@ async fn phones_serve_screenshots_that_show_their_name() {
             .unwrap();
         assert_eq!(wrong.status(), 401);
         // The device is known to RIS and AXL under the same name.
-        assert!(s.sim.store.lock().unwrap().registrations.contains_key(&p.name));
+        let store = s.sim.store.lock().unwrap();
+        let reg = &store.registrations[&p.name];
+        assert_eq!(reg.ip, p.addr.ip().to_string(), "RIS reports the phone server's address");
+        assert_eq!(reg.status, "Registered");
     }
     assert_eq!(kinds.len(), 2, "both PNG and BMP models are served");
     let (png, _) = uc_sim::phones::screen(

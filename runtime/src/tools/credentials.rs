@@ -8,7 +8,7 @@ use super::{only_keys, text_arg, Access, Ctx, Limit, ToolDef, ToolError};
 use crate::credentials::{Credential, CredentialStore, Kind};
 
 fn host_schema() -> Value {
-    json!({"type": "string", "description": "CUCM host name or address, optionally with :port (default port from SERVER_CUCM_AXL_PORT)"})
+    json!({"type": "string", "description": "host name or address, optionally with :port"})
 }
 
 fn store_schema(what: &str) -> Value {
@@ -88,6 +88,7 @@ async fn change(ctx: Ctx, args: Map<String, Value>, kind: Kind, action: Action) 
             let username = credential.username.clone();
             store.put(&host, kind, credential)?;
             ctx.state.cisco.forget(&ctx.client.name, &host);
+            ctx.state.cli.forget(&ctx.client.name, &host);
             json!({"host": host, "kind": kind, "username": username, "stored": true})
         }
         Action::Delete => {
@@ -99,6 +100,7 @@ async fn change(ctx: Ctx, args: Map<String, Value>, kind: Kind, action: Action) 
                 )));
             }
             ctx.state.cisco.forget(&ctx.client.name, &host);
+            ctx.state.cli.forget(&ctx.client.name, &host);
             json!({"host": host, "kind": kind, "deleted": true})
         }
     };
@@ -107,9 +109,18 @@ async fn change(ctx: Ctx, args: Map<String, Value>, kind: Kind, action: Action) 
 
 pub fn tools() -> Vec<ToolDef> {
     let mut tools = Vec::new();
-    for (prefix, kind, what) in [
-        ("cucm", Kind::Axl, "AXL API (HTTPS)"),
-        ("cucm_os", Kind::Os, "platform CLI (SSH)"),
+    for (prefix, product, kind, what, target) in [
+        ("cucm", "cucm", Kind::Axl, "AXL API (HTTPS)", "a CUCM host"),
+        ("cucm_os", "cucm", Kind::Os, "platform CLI (SSH)", "a CUCM host"),
+        ("imp_os", "imp", Kind::Os, "platform CLI (SSH)", "an IM and Presence host"),
+        ("cuc_os", "cuc", Kind::Os, "platform CLI (SSH)", "a Unity Connection host"),
+        (
+            "phone",
+            "cucm",
+            Kind::Phone,
+            "phone web (HTTP) user associated with the phones",
+            "the phones registered to a CUCM host (give the CUCM host)",
+        ),
     ] {
         for (verb, action, access) in [
             ("store", Action::Store, "store"),
@@ -117,9 +128,9 @@ pub fn tools() -> Vec<ToolDef> {
             ("delete", Action::Delete, "delete"),
         ] {
             let description = match action {
-                Action::Store => format!("Store the {what} login for a CUCM host, encrypted at rest."),
-                Action::Update => format!("Replace the stored {what} login for a CUCM host."),
-                Action::Delete => format!("Delete the stored {what} login for a CUCM host."),
+                Action::Store => format!("Store the {what} login for {target}, encrypted at rest."),
+                Action::Update => format!("Replace the stored {what} login for {target}."),
+                Action::Delete => format!("Delete the stored {what} login for {target}."),
             };
             let schema = match action {
                 Action::Delete => host_only_schema(),
@@ -129,10 +140,7 @@ pub fn tools() -> Vec<ToolDef> {
                 format!("{prefix}_{verb}_credentials"),
                 description,
                 schema,
-                Access::Credentials {
-                    product: "cucm",
-                    action: access,
-                },
+                Access::Credentials { product, action: access },
                 Limit::Common,
                 move |ctx, args| change(ctx, args, kind, action),
             ));

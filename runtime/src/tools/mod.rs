@@ -5,7 +5,9 @@
 pub mod axl;
 pub mod bridge;
 pub mod credentials;
+pub mod phone;
 pub mod ris;
+pub mod ssh;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -88,6 +90,13 @@ pub enum Access {
     Ris {
         product: &'static str,
     },
+    /// The product's platform CLI (the command itself is checked per call).
+    Ssh {
+        product: &'static str,
+    },
+    Screenshot {
+        product: &'static str,
+    },
 }
 
 impl Access {
@@ -98,6 +107,8 @@ impl Access {
             Access::Axl { product } => p.has_section(product, "axl"),
             Access::AxlOperation { product, operation } => p.allows_axl(product, operation),
             Access::Ris { product } => p.has_section(product, "ris"),
+            Access::Ssh { product } => p.has_section(product, "ssh"),
+            Access::Screenshot { product } => p.allows_screenshot(product),
         };
         if ok {
             return Ok(());
@@ -115,6 +126,8 @@ impl Access {
                 )
             }
             Access::Ris { product } => format!("profile '{}' allows no {product} RIS queries", p.name),
+            Access::Ssh { product } => format!("profile '{}' allows no {product} CLI commands", p.name),
+            Access::Screenshot { product } => format!("profile '{}' allows no phone screenshots via {product}", p.name),
         })
     }
 }
@@ -150,7 +163,21 @@ impl Limit {
     }
 }
 
-pub type ToolFuture = Pin<Box<dyn Future<Output = Result<Value, ToolError>> + Send>>;
+/// An image returned beside the structured result (MCP image content).
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub mime: &'static str,
+    pub data: Vec<u8>,
+}
+
+/// What a tool returns: the structured result, and images for tools that show something.
+#[derive(Debug, Clone)]
+pub struct ToolOutput {
+    pub value: Value,
+    pub images: Vec<Image>,
+}
+
+pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, ToolError>> + Send>>;
 type Handler = Arc<dyn Fn(Ctx, Map<String, Value>) -> ToolFuture + Send + Sync>;
 
 /// One tool: its MCP description, who may use it, what it costs, and what runs it.
@@ -186,6 +213,38 @@ impl ToolDef {
             access,
             limit,
             operation: None,
+            handler: Arc::new(move |c, a| {
+                let fut = f(c, a);
+                Box::pin(async move {
+                    fut.await.map(|value| ToolOutput {
+                        value,
+                        images: Vec::new(),
+                    })
+                })
+            }),
+        }
+    }
+
+    /// A tool whose handler also returns images.
+    pub fn with_images<F, Fut>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        input_schema: Value,
+        access: Access,
+        limit: Limit,
+        f: F,
+    ) -> Self
+    where
+        F: Fn(Ctx, Map<String, Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<ToolOutput, ToolError>> + Send + 'static,
+    {
+        ToolDef {
+            name: name.into(),
+            description: description.into(),
+            input_schema,
+            access,
+            limit,
+            operation: None,
             handler: Arc::new(move |c, a| Box::pin(f(c, a))),
         }
     }
@@ -197,6 +256,8 @@ pub fn all(config: &Config) -> Result<Vec<ToolDef>, String> {
     tools.extend(credentials::tools());
     tools.extend(axl::tools());
     tools.extend(ris::tools());
+    tools.extend(ssh::tools());
+    tools.extend(phone::tools());
     tools.extend(axl::typed_tools(config.get("MCP_TYPED_TOOLS"))?);
     Ok(tools)
 }
@@ -248,5 +309,37 @@ pub fn only_keys(args: &Map<String, Value>, allowed: &[&str]) -> Result<(), Tool
             unknown.join(", "),
             allowed.join(", ")
         )))
+    }
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port` (no scheme, user or path) -> (host, port).
+pub fn split_host(host: &str, default_port: u16) -> Result<(String, u16), ToolError> {
+    let bad = || {
+        ToolError::InvalidArguments(format!(
+            "$.host: '{host}' is not a host name, IPv4 address or [IPv6] address with an optional :port"
+        ))
+    };
+    if host.is_empty()
+        || host.len() > 255
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    {
+        return Err(bad());
+    }
+    if let Some(rest) = host.strip_prefix('[') {
+        let (addr, after) = rest.split_once(']').ok_or_else(bad)?;
+        let port = match after {
+            "" => default_port,
+            p => p.strip_prefix(':').and_then(|p| p.parse().ok()).ok_or_else(bad)?,
+        };
+        return Ok((addr.to_ascii_lowercase(), port));
+    }
+    match host.split_once(':') {
+        None => Ok((host.to_ascii_lowercase(), default_port)),
+        Some((h, p)) if !h.is_empty() && !p.contains(':') => {
+            Ok((h.to_ascii_lowercase(), p.parse().map_err(|_| bad())?))
+        }
+        _ => Err(bad()),
     }
 }

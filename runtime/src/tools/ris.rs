@@ -190,7 +190,39 @@ async fn query(ctx: Ctx, args: Map<String, Value>) -> Result<Value, ToolError> {
     }
     let max_devices = opt_int_arg(&args, "max_devices", 1, MAX_PER_PAGE)?.unwrap_or(MAX_PER_PAGE);
     let max_pages = opt_int_arg(&args, "max_pages", 1, 50)?.unwrap_or(1);
+    let q = Selection {
+        class,
+        status,
+        select_by,
+        items,
+        max_devices,
+        max_pages,
+    };
+    select_devices(&ctx, &host, &q).await
+}
 
+/// What selectCmDevice is asked for.
+pub struct Selection {
+    pub class: String,
+    pub status: String,
+    pub select_by: String,
+    pub items: Vec<String>,
+    pub max_devices: u64,
+    pub max_pages: u64,
+}
+
+/// Runs selectCmDevice (already allowed by the profile), following StateInfo.
+pub async fn select_devices(ctx: &Ctx, host: &str, q: &Selection) -> Result<Value, ToolError> {
+    let Selection {
+        class,
+        status,
+        select_by,
+        items,
+        max_devices,
+        max_pages,
+    } = q;
+    let (max_devices, max_pages) = (*max_devices, *max_pages);
+    let host = host.to_string();
     let cred = CredentialStore::open(&ctx.state.config, &ctx.client.name)?
         .get(&host, Kind::Axl)
         .cloned()
