@@ -126,7 +126,11 @@ const SPECS: &[Spec] = &[
     spec("SERVER_CUC_SSH_TERM_WIDTH", "220", Kind::Int { min: 40, max: 1000 }),
     spec("SERVER_CUC_SSH_TERM_HEIGHT", "50", Kind::Int { min: 10, max: 1000 }),
     spec("SERVER_SSH_IDLE_SECONDS", "60", Kind::Int { min: 0, max: 3600 }),
-    spec("SERVER_CUCM_PHONE_SCREENSHOT_TIMEOUT", "10", Kind::Int { min: 1, max: 300 }),
+    spec(
+        "SERVER_CUCM_PHONE_SCREENSHOT_TIMEOUT",
+        "10",
+        Kind::Int { min: 1, max: 300 },
+    ),
     spec("SERVER_CUCM_PHONE_HTTP_PORT", "80", U16),
     spec("SERVER_CUCM_PHONE_HTTPS_PORT", "443", U16),
     spec("PROJECT_NAME", "ai-bridge", Kind::Text),

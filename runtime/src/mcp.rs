@@ -49,7 +49,12 @@ fn caller(ctx: &RequestContext<RoleServer>) -> Result<AuthedClient, ErrorData> {
 
 impl Bridge {
     /// Checks the profile and the rate limit, then runs the handler.
-    async fn run(&self, tool: &ToolDef, client: &AuthedClient, args: Map<String, Value>) -> Result<ToolOutput, ToolError> {
+    async fn run(
+        &self,
+        tool: &ToolDef,
+        client: &AuthedClient,
+        args: Map<String, Value>,
+    ) -> Result<ToolOutput, ToolError> {
         let Some(profile) = self.state.profiles.get(&client.profile) else {
             return Err(ToolError::Permission(format!(
                 "profile '{}' of client '{}' is not loaded (missing or invalid file in PROFILES_DIR): no access",

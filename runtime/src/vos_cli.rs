@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use russh::client::{self, Handle, Msg};
-use russh::keys::{HashAlg, PublicKey};
 use russh::keys::PublicKeyOrCertificate;
+use russh::keys::{HashAlg, PublicKey};
 use russh::{Channel, ChannelMsg};
 
 use crate::credentials::Credential;
@@ -91,9 +91,11 @@ pub fn check_host_key(known_hosts: &Path, host: &str, port: u16, presented: &Pub
 
 /// Records a trusted key (`[host]:port key` lines, as OpenSSH writes them).
 pub fn trust_host_key(known_hosts: &Path, host: &str, port: u16, key: &PublicKey) -> Result<(), CliError> {
-    russh::keys::known_hosts::learn_known_hosts_path(host, port, key, known_hosts).map_err(|e| CliError::KnownHosts {
-        file: known_hosts.display().to_string(),
-        message: e.to_string(),
+    russh::keys::known_hosts::learn_known_hosts_path(host, port, key, known_hosts).map_err(|e| {
+        CliError::KnownHosts {
+            file: known_hosts.display().to_string(),
+            message: e.to_string(),
+        }
     })?;
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::set_permissions(known_hosts, std::fs::Permissions::from_mode(0o600));
@@ -207,7 +209,8 @@ pub struct CommandOutput {
     pub truncated: bool,
 }
 
-/// Removes ANSI escape sequences (CSI, OSC and two-byte escapes) and carriage returns.
+/// Removes ANSI escape sequences (CSI, OSC and two-byte escapes); a carriage return not
+/// followed by a newline clears the line, as on a terminal.
 pub fn strip_ansi(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -233,7 +236,10 @@ pub fn strip_ansi(text: &str) -> String {
                 }
                 _ => {}
             },
-            '\r' | '\x07' | '\x08' => {}
+            // A lone carriage return rewrites the line (pagers erase their prompt this way).
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' => out.truncate(out.rfind('\n').map_or(0, |i| i + 1)),
+            '\x07' | '\x08' => {}
             c => out.push(c),
         }
     }
@@ -533,7 +539,11 @@ mod tests {
 
     #[test]
     fn ansi_sequences_and_carriage_returns_are_removed() {
-        assert_eq!(strip_ansi("\x1b[1;32mgreen\x1b[0m\r\n\x1b]0;title\x07x\x1b=y"), "green\nxy");
+        assert_eq!(
+            strip_ansi("\x1b[1;32mgreen\x1b[0m\r\n\x1b]0;title\x07x\x1b=y"),
+            "green\nxy"
+        );
+        assert_eq!(strip_ansi("a\r\nPress q\r       \rnext\r\n"), "a\nnext\n");
     }
 
     #[test]
@@ -542,8 +552,15 @@ mod tests {
         assert_eq!(trailing_prompt("Welcome\nadmin: ").as_deref(), Some("admin:"));
         assert_eq!(trailing_prompt("Password for x: please wait"), None);
         assert_eq!(trailing_prompt("line\nsome text:"), None);
-        assert!(last_page("options: q=quit, n=next, p=prev, b=begin, e=end (lines 41 - 52 of 52) :"));
-        assert!(!last_page("options: q=quit, n=next, p=prev, b=begin, e=end (lines 1 - 20 of 52) :"));
-        assert_eq!(clean_output("show status\n\nHost Name : cucm\n\n", "show status"), "Host Name : cucm");
+        assert!(last_page(
+            "options: q=quit, n=next, p=prev, b=begin, e=end (lines 41 - 52 of 52) :"
+        ));
+        assert!(!last_page(
+            "options: q=quit, n=next, p=prev, b=begin, e=end (lines 1 - 20 of 52) :"
+        ));
+        assert_eq!(
+            clean_output("show status\n\nHost Name : cucm\n\n", "show status"),
+            "Host Name : cucm"
+        );
     }
 }

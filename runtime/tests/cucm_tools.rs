@@ -3,10 +3,12 @@
 //! profile's allowed and denied calls, exact rate limits, profile hot reload, encrypted
 //! credentials, AXL faults, throttling retries, paging and RisPort StateInfo.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::{call, err, free_port, mcp_session, ok, Session};
 use serde_json::{json, Value};
 
 struct Bridge {
@@ -17,14 +19,6 @@ struct Bridge {
     host: String,
     sim: uc_sim::Running,
     running: ai_bridge::serve::Running,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 const CLIENTS: &str = "adm:alice:admin,op:oscar:operator,aud:ursula:auditor,tight:tom:tight";
@@ -67,12 +61,6 @@ async fn start(sim_config: uc_sim::SimConfig, extra_env: &str) -> Bridge {
     }
 }
 
-struct Session {
-    tools: Vec<String>,
-    schemas: Value,
-    results: Vec<Value>,
-}
-
 impl Bridge {
     fn token(&self, client: &str) -> String {
         std::fs::read_to_string(self.root.join(format!("clients/{client}/secrets/.token")))
@@ -83,40 +71,7 @@ impl Bridge {
 
     /// One MCP session of `client` running `steps` ([{tool, args}]) in order.
     async fn session(&self, client: &str, steps: Value) -> Session {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/mcp_calls.py");
-        let args = [self.base.clone(), self.ca.clone(), self.token(client)];
-        let input = serde_json::to_vec(&steps).unwrap();
-        let out = tokio::task::spawn_blocking(move || {
-            let mut child = Command::new("python3")
-                .arg(script)
-                .args(args)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("python3 must be installed");
-            std::io::Write::write_all(&mut child.stdin.take().unwrap(), &input).unwrap();
-            child.wait_with_output().unwrap()
-        })
-        .await
-        .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            !stderr.contains("No module named"),
-            "install the Python MCP SDK: pip install mcp\n{stderr}"
-        );
-        assert!(out.status.success(), "python client failed:\n{stderr}");
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        Session {
-            tools: v["tools"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t.as_str().unwrap().to_string())
-                .collect(),
-            schemas: v["schemas"].clone(),
-            results: v["results"].as_array().unwrap().clone(),
-        }
+        mcp_session(&self.base, &self.ca, &self.token(client), steps).await
     }
 
     fn store_credentials_for(&self, client: &str) {
@@ -149,20 +104,6 @@ impl Bridge {
         self.running.shutdown.cancel();
         self.sim.shutdown();
     }
-}
-
-fn call(tool: &str, args: Value) -> Value {
-    json!({"tool": tool, "args": args})
-}
-
-fn ok(r: &Value) -> &Value {
-    assert_eq!(r["is_error"], false, "expected success: {r}");
-    &r["structured"]
-}
-
-fn err(r: &Value) -> String {
-    assert_eq!(r["is_error"], true, "expected a tool error: {r}");
-    r["text"].as_str().unwrap().to_string()
 }
 
 fn axl(host: &str, operation: &str, arguments: Value) -> Value {

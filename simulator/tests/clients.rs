@@ -469,7 +469,11 @@ async fn phones_serve_screenshots_that_show_their_name() {
         // The device is known to RIS and AXL under the same name.
         let store = s.sim.store.lock().unwrap();
         let reg = &store.registrations[&p.name];
-        assert_eq!(reg.ip, p.addr.ip().to_string(), "RIS reports the phone server's address");
+        assert_eq!(
+            reg.ip,
+            p.addr.ip().to_string(),
+            "RIS reports the phone server's address"
+        );
         assert_eq!(reg.status, "Registered");
     }
     assert_eq!(kinds.len(), 2, "both PNG and BMP models are served");

@@ -112,8 +112,20 @@ pub fn tools() -> Vec<ToolDef> {
     for (prefix, product, kind, what, target) in [
         ("cucm", "cucm", Kind::Axl, "AXL API (HTTPS)", "a CUCM host"),
         ("cucm_os", "cucm", Kind::Os, "platform CLI (SSH)", "a CUCM host"),
-        ("imp_os", "imp", Kind::Os, "platform CLI (SSH)", "an IM and Presence host"),
-        ("cuc_os", "cuc", Kind::Os, "platform CLI (SSH)", "a Unity Connection host"),
+        (
+            "imp_os",
+            "imp",
+            Kind::Os,
+            "platform CLI (SSH)",
+            "an IM and Presence host",
+        ),
+        (
+            "cuc_os",
+            "cuc",
+            Kind::Os,
+            "platform CLI (SSH)",
+            "a Unity Connection host",
+        ),
         (
             "phone",
             "cucm",
@@ -140,7 +152,10 @@ pub fn tools() -> Vec<ToolDef> {
                 format!("{prefix}_{verb}_credentials"),
                 description,
                 schema,
-                Access::Credentials { product, action: access },
+                Access::Credentials {
+                    product,
+                    action: access,
+                },
                 Limit::Common,
                 move |ctx, args| change(ctx, args, kind, action),
             ));

@@ -50,7 +50,11 @@ async fn resolve(ctx: &Ctx, host: &str, device: &str) -> Result<(String, String)
         .iter()
         .find(|d| d["Status"] == "Registered")
         .or_else(|| matching.first())
-        .ok_or_else(|| ToolError::Failed(format!("{device} is not known to RisPort on {host} (not registered to any node)")))?;
+        .ok_or_else(|| {
+            ToolError::Failed(format!(
+                "{device} is not known to RisPort on {host} (not registered to any node)"
+            ))
+        })?;
     let status = best["Status"].as_str().unwrap_or("Unknown").to_string();
     let ip = best
         .pointer("/IPAddress/item/0/IP")
@@ -82,7 +86,9 @@ async fn fetch(client: &reqwest::Client, url: &str, cred: &Credential, timeout: 
     {
         Ok(r) => r,
         Err(e) if e.is_timeout() => {
-            return Err(ToolError::Failed(format!("{url}: the phone did not answer within {timeout} s")))
+            return Err(ToolError::Failed(format!(
+                "{url}: the phone did not answer within {timeout} s"
+            )))
         }
         Err(e) => return Ok(Fetch::Unreachable(chain(&e))),
     };
@@ -163,7 +169,9 @@ async fn screenshot(ctx: Ctx, args: Map<String, Value>) -> Result<ToolOutput, To
     let (label, ip, port_given) = match (&device, &address) {
         (Some(d), None) => {
             if !valid_device_name(d) {
-                return Err(ToolError::InvalidArguments(format!("$.device: '{d}' is not a device name")));
+                return Err(ToolError::InvalidArguments(format!(
+                    "$.device: '{d}' is not a device name"
+                )));
             }
             let (ip, _) = resolve(&ctx, &host, d).await?;
             (d.clone(), ip, None)
@@ -188,7 +196,11 @@ async fn screenshot(ctx: Ctx, args: Map<String, Value>) -> Result<ToolOutput, To
         .redirect(reqwest::redirect::Policy::limited(3))
         .build()
         .map_err(|e| ToolError::Failed(e.to_string()))?;
-    let host_part = if ip.contains(':') { format!("[{ip}]") } else { ip.clone() };
+    let host_part = if ip.contains(':') {
+        format!("[{ip}]")
+    } else {
+        ip.clone()
+    };
     let http = format!("http://{host_part}:{}", port_given.unwrap_or(http_port));
     let https = format!(
         "https://{host_part}:{}",

@@ -74,9 +74,9 @@ async fn run_command(ctx: Ctx, args: Map<String, Value>, product: &'static str) 
         Some(Value::String(c)) => c.clone(),
         _ => return Err(ToolError::InvalidArguments("$.command: required (a string)".into())),
     };
-    ctx.profile.allows_ssh(product, &command).map_err(|why| {
-        ToolError::Permission(format!("profile '{}' refuses the command: {why}", ctx.profile.name))
-    })?;
+    ctx.profile
+        .allows_ssh(product, &command)
+        .map_err(|why| ToolError::Permission(format!("profile '{}' refuses the command: {why}", ctx.profile.name)))?;
     let command = command.split_whitespace().collect::<Vec<_>>().join(" ");
     let confirm = match args.get("confirm") {
         None | Some(Value::Null) => false,
@@ -104,10 +104,18 @@ async fn run_command(ctx: Ctx, args: Map<String, Value>, product: &'static str) 
         ),
     };
     // A failed command drops its session (it may be mid-output); a good one is kept for reuse.
-    let out = session
-        .run(&command, confirm, target.timeout)
-        .await
-        .map_err(|e| cli_error(&ctx, &target, e))?;
+    let out = match session.run(&command, confirm, target.timeout).await {
+        // The server closed an idle session: the command never reached a shell, so it is
+        // sent once more on a fresh session.
+        Err(CliError::Closed { .. }) if reused => {
+            session = CliSession::open(&target, &cred)
+                .await
+                .map_err(|e| cli_error(&ctx, &target, e))?;
+            session.run(&command, confirm, target.timeout).await
+        }
+        other => other,
+    }
+    .map_err(|e| cli_error(&ctx, &target, e))?;
     if !idle.is_zero() {
         ctx.state.cli.put_back(&ctx.client.name, product, &host_arg, session);
     }
@@ -128,7 +136,9 @@ async fn trust(ctx: Ctx, args: Map<String, Value>, product: &'static str) -> Res
     let given = text_arg(&args, "fingerprint")?;
     let action = text_arg(&args, "action")?;
     if action != "trust" && action != "reject" {
-        return Err(ToolError::InvalidArguments("$.action: expected 'trust' or 'reject'".into()));
+        return Err(ToolError::InvalidArguments(
+            "$.action: expected 'trust' or 'reject'".into(),
+        ));
     }
     let target = target(&ctx.state.config, product, &host_arg)?;
     let _guard = ctx.state.credentials_lock.lock().await;
@@ -171,8 +181,10 @@ async fn trust(ctx: Ctx, args: Map<String, Value>, product: &'static str) -> Res
         event,
         json!({"client": ctx.client.name, "product": product, "host": target.host, "port": target.port, "fingerprint": presented}),
     );
-    Ok(json!({"host": target.host, "port": target.port, "fingerprint": presented, "action": action,
-              "known_hosts": target.known_hosts.display().to_string()}))
+    Ok(
+        json!({"host": target.host, "port": target.port, "fingerprint": presented, "action": action,
+              "known_hosts": target.known_hosts.display().to_string()}),
+    )
 }
 
 pub fn tools() -> Vec<ToolDef> {

@@ -3,7 +3,8 @@
 Usage: mcp_calls.py BASE_URL CA_FILE TOKEN < steps.json
 steps.json: [{"tool": NAME, "args": {...}}, ...]
 Prints one JSON object: {"tools": [names from tools/list], "results": [per step:
-{"is_error": bool, "text": str, "structured": obj} or {"protocol_error": str}]}.
+{"is_error": bool, "text": str, "structured": obj, "images": [{"mime", "data" (base64)}]}
+or {"protocol_error": str}]}.
 """
 
 import asyncio
@@ -33,7 +34,14 @@ async def main():
                     try:
                         r = await session.call_tool(step["tool"], step.get("args", {}))
                         text = "".join(c.text for c in r.content if getattr(c, "type", "") == "text")
-                        out["results"].append({"is_error": bool(r.is_error), "text": text, "structured": r.structured_content})
+                        images = [
+                            {"mime": c.mime_type, "data": c.data}
+                            for c in r.content
+                            if getattr(c, "type", "") == "image"
+                        ]
+                        out["results"].append(
+                            {"is_error": bool(r.is_error), "text": text, "structured": r.structured_content, "images": images}
+                        )
                     except MCPError as e:
                         out["results"].append({"protocol_error": str(e)})
     print(json.dumps(out))
