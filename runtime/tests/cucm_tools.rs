@@ -45,8 +45,10 @@ async fn start(sim_config: uc_sim::SimConfig, extra_env: &str) -> Bridge {
     let port = free_port();
     let env = format!(
         "MCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nAUTH_RSA_KEY_SIZE=2048\nAUTH_CLIENTS={CLIENTS}\n\
-         LOGGING_CONSOLE_ENABLED=0\nSERVER_CUCM_SSL_CA_BUNDLE={}\nSERVER_CUCM_AXL_PAGE_SIZE=40\n{extra_env}",
-        sim_ca.display()
+         LOGGING_CONSOLE_ENABLED=0\nSERVER_CUCM_SSL_CA_BUNDLE={}\nSERVER_CUCM_AXL_PAGE_SIZE=40\n\
+         SERVER_CUCM_PHONE_HTTP_PORT={}\n{extra_env}",
+        sim_ca.display(),
+        sim.phones.first().map_or(80, |p| p.addr.port()),
     );
     std::fs::write(root.join(".env"), env).unwrap();
     let running = ai_bridge::serve::start(&root).await.unwrap();
@@ -587,5 +589,124 @@ async fn too_large_queries_and_ris_rate_control_give_actionable_errors() {
         e.contains("RisPort rate control") && e.contains("allows 2 realtime requests per minute"),
         "{e}"
     );
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_screenshots_by_device_name_and_address_png_and_converted_bmp() {
+    let b = start(uc_sim::SimConfig::default(), "SERVER_CUCM_PHONE_SCREENSHOT_TIMEOUT=2\n").await;
+    let h = b.host.clone();
+    b.store_credentials_for("adm");
+    let png_phone = b
+        .sim
+        .phones
+        .iter()
+        .find(|p| !uc_sim::phones::uses_bmp(&p.model))
+        .unwrap()
+        .clone();
+    let bmp_phone = b
+        .sim
+        .phones
+        .iter()
+        .find(|p| uc_sim::phones::uses_bmp(&p.model))
+        .unwrap()
+        .clone();
+    let unregistered = {
+        let store = b.sim.sim.store.lock().unwrap();
+        store
+            .registrations
+            .iter()
+            .find(|(_, r)| r.status == "UnRegistered")
+            .map(|(n, _)| n.clone())
+            .unwrap()
+    };
+    // A "phone" that accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            held.push(s);
+        }
+    });
+    let phone_password = b.sim.sim.config.phone_password.clone();
+    let s = b
+        .session(
+            "adm",
+            json!([
+                call("phone_screenshot", json!({"host": h, "device": png_phone.name})),
+                call(
+                    "phone_store_credentials",
+                    json!({"host": h, "username": "phoneuser", "password": phone_password})
+                ),
+                call("phone_screenshot", json!({"host": h, "device": png_phone.name})),
+                call("phone_screenshot", json!({"host": h, "device": bmp_phone.name})),
+                call(
+                    "phone_screenshot",
+                    json!({"host": h, "address": bmp_phone.addr.to_string()})
+                ),
+                call("phone_screenshot", json!({"host": h, "device": "SEP000000000000"})),
+                call("phone_screenshot", json!({"host": h, "device": unregistered})),
+                call(
+                    "phone_screenshot",
+                    json!({"host": h, "address": silent_addr.to_string()})
+                ),
+                call(
+                    "phone_screenshot",
+                    json!({"host": h, "device": "x", "address": "10.0.0.1"})
+                ),
+                call(
+                    "phone_update_credentials",
+                    json!({"host": h, "username": "phoneuser", "password": "wrong"})
+                ),
+                call("phone_screenshot", json!({"host": h, "device": png_phone.name})),
+            ]),
+        )
+        .await;
+    let r = &s.results;
+    assert!(err(&r[0]).contains("phone_store_credentials"));
+    ok(&r[1]);
+    let decode = |r: &Value| -> (u32, u32) {
+        let images = r["images"].as_array().unwrap();
+        assert_eq!(images.len(), 1, "{r}");
+        assert_eq!(images[0]["mime"], "image/png");
+        use base64::Engine;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(images[0]["data"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        let img = image::load_from_memory(&png).unwrap();
+        (img.width(), img.height())
+    };
+    let png = ok(&r[2]);
+    assert_eq!(png["converted_from_bmp"], false);
+    assert_eq!(png["address"], png_phone.addr.ip().to_string(), "resolved through RIS");
+    assert!(png["summary"].as_str().unwrap().contains(&png_phone.name));
+    assert_eq!(decode(&r[2]), (800, 480));
+    let bmp = ok(&r[3]);
+    assert_eq!(bmp["converted_from_bmp"], true, "{bmp}");
+    assert_eq!(decode(&r[3]), (396, 162));
+    // The converted picture is the phone's own screen, pixel for pixel.
+    let (raw, _) = uc_sim::phones::screen(&bmp_phone.name, &bmp_phone.model);
+    let original = image::load_from_memory(&raw).unwrap().to_rgb8();
+    use base64::Engine;
+    let sent = base64::engine::general_purpose::STANDARD
+        .decode(r[3]["images"][0]["data"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(image::load_from_memory(&sent).unwrap().to_rgb8(), original);
+    assert_eq!(decode(&r[4]), (396, 162));
+    assert!(err(&r[5]).contains("not known to RisPort"));
+    let e = err(&r[6]);
+    assert!(e.contains("UnRegistered") && e.contains("not registered"), "{e}");
+    let e = err(&r[7]);
+    assert!(e.contains("did not answer within 2 s"), "{e}");
+    assert!(err(&r[8]).contains("exactly one of"));
+    ok(&r[9]);
+    let e = err(&r[10]);
+    assert!(
+        e.contains("refused the login of 'phoneuser'") && e.contains("401"),
+        "{e}"
+    );
+    assert!(!e.contains("wrong"));
     b.stop().await;
 }

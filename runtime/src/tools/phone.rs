@@ -130,12 +130,21 @@ fn chain(e: &dyn std::error::Error) -> String {
     msg
 }
 
-/// PNG as is; BMP (older phones) converted to PNG.
+const RECOMPRESS_ABOVE: usize = 256 * 1024;
+
+/// PNG as is (recompressed when large); BMP (older phones) converted to PNG.
 fn to_png(bytes: Vec<u8>) -> Result<(Vec<u8>, u32, u32, bool), ToolError> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
             .map_err(|e| ToolError::Failed(format!("the phone sent a broken PNG: {e}")))?;
-        return Ok((bytes, img.width(), img.height(), false));
+        if bytes.len() <= RECOMPRESS_ABOVE {
+            return Ok((bytes, img.width(), img.height(), false));
+        }
+        // Some firmware sends barely compressed PNGs; MCP clients cap message sizes (1 MB).
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .map_err(|e| ToolError::Failed(format!("recompressing the PNG: {e}")))?;
+        return Ok((png, img.width(), img.height(), false));
     }
     if bytes.starts_with(b"BM") {
         let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::Bmp)
