@@ -52,7 +52,9 @@ pub async fn start(root: &Path, port: Option<u16>) -> Result<Demo, StartError> {
     .map_err(io)?;
     let env = format!(
         "# Throwaway installation made by `ai-bridge demo`.\nMCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nAUTH_RSA_KEY_SIZE=2048\n\
-         AUTH_CLIENTS=demo:demo-user:admin\nLOGGING_CONSOLE_ENABLED=0\nSERVER_CUCM_SSL_CA_BUNDLE=./secrets/uc-sim-ca.pem\n"
+         AUTH_CLIENTS=demo:demo-user:admin\nLOGGING_CONSOLE_ENABLED=0\nSERVER_CUCM_SSL_CA_BUNDLE=./secrets/uc-sim-ca.pem\n\
+         SERVER_CUCM_PHONE_HTTP_PORT={}\n",
+        simulator.phones.first().map_or(80, |p| p.addr.port())
     );
     write_atomic(&root.join(".env"), env.as_bytes(), false).map_err(io)?;
     let server = serve::start(root).await?;
@@ -62,19 +64,27 @@ pub async fn start(root: &Path, port: Option<u16>) -> Result<Demo, StartError> {
     let mut store = crate::credentials::CredentialStore::open(&server.state.config, "demo")
         .map_err(|e| io(std::io::Error::other(e.to_string())))?;
     let cfg = &simulator.sim.config;
-    for (kind, user, password) in [
-        (crate::credentials::Kind::Axl, &cfg.username, &cfg.password),
-        (crate::credentials::Kind::Os, &cfg.os_username, &cfg.os_password),
+    // The CLI listens on its own port: its login is stored under that address.
+    let ssh_host = simulator.ssh.addr.to_string();
+    for (target, kind, user, password) in [
+        (&host, crate::credentials::Kind::Axl, &cfg.username, &cfg.password),
         (
+            &ssh_host,
+            crate::credentials::Kind::Os,
+            &cfg.os_username,
+            &cfg.os_password,
+        ),
+        (
+            &host,
             crate::credentials::Kind::Phone,
             &cfg.phone_username,
             &cfg.phone_password,
         ),
-        (crate::credentials::Kind::Cupi, &cfg.username, &cfg.password),
+        (&host, crate::credentials::Kind::Cupi, &cfg.username, &cfg.password),
     ] {
         store
             .put(
-                &host,
+                target,
                 kind,
                 crate::credentials::Credential {
                     username: user.clone(),
@@ -130,7 +140,7 @@ impl Demo {
              CA certificate: {ca}\n\
              Installation: {root}\n\
              Simulated CUCM: {sim} (AXL {versions}, RIS, CUPI; credentials stored for the demo client)\n\
-             Simulated CLI (SSH): {ssh} ({fingerprint})\n\
+             Simulated CLI (SSH): {ssh} (host key {fingerprint}; trust it once with cucm_os_trust_fingerprint)\n\
              Simulated phones: {phones}\n\n\
              Claude Desktop (claude_desktop_config.json):\n{claude}\n\n\
              VS Code (.vscode/mcp.json; trust the CA certificate first):\n{vscode}\n\n\

@@ -383,7 +383,7 @@ impl CliSession {
                 host: self.host.clone(),
                 seconds: limit.as_secs(),
                 bytes: into.len(),
-                tail: strip_ansi(&into[into.len().saturating_sub(300)..].to_string()),
+                tail: strip_ansi(tail(into, 300)),
             }),
             Ok(None) | Ok(Some(ChannelMsg::Close)) | Ok(Some(ChannelMsg::Eof)) => Err(CliError::Closed {
                 host: self.host.clone(),
@@ -463,6 +463,15 @@ impl CliSession {
             truncated,
         })
     }
+}
+
+/// The last `n` bytes or so of a text, cut at a character boundary.
+fn tail(text: &str, n: usize) -> &str {
+    let mut at = text.len().saturating_sub(n);
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    &text[at..]
 }
 
 /// Where the `options: ...` pager line starts, when the text ends with it.

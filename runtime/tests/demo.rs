@@ -13,7 +13,8 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut endpoint, mut token, mut ca, mut installation, mut sim) = (None, None, None, None, None);
+    let (mut endpoint, mut token, mut ca, mut installation, mut sim, mut ssh, mut phone) =
+        (None, None, None, None, None, None, None);
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(v) = line.strip_prefix("MCP endpoint: ") {
@@ -26,6 +27,13 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
             installation = Some(v.to_string());
         } else if let Some(v) = line.strip_prefix("Simulated CUCM: https://") {
             sim = v.split_whitespace().next().map(str::to_string);
+        } else if let Some(v) = line.strip_prefix("Simulated CLI (SSH): ") {
+            let mut words = v.split_whitespace();
+            let addr = words.next().map(str::to_string);
+            let fp = words.nth(2).map(|f| f.trim_end_matches(';').to_string());
+            ssh = addr.zip(fp);
+        } else if let Some(v) = line.strip_prefix("Simulated phones: ") {
+            phone = v.split_whitespace().next().map(str::to_string);
         } else if line.starts_with("curl:") {
             break;
         }
@@ -37,6 +45,8 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
         installation.unwrap(),
         sim.unwrap(),
     );
+    let (ssh, fingerprint) = ssh.unwrap();
+    let phone = phone.unwrap();
     let base = endpoint.strip_suffix("/mcp").unwrap().to_string();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/mcp_client.py");
     let out = Command::new("python3")
@@ -68,6 +78,9 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
     let steps = serde_json::json!([
         {"tool": "cucm_get_version", "args": {"host": sim}},
         {"tool": "cucm_risport_query", "args": {"host": sim, "max_devices": 5}},
+        {"tool": "cucm_os_trust_fingerprint", "args": {"host": ssh, "fingerprint": fingerprint, "action": "trust"}},
+        {"tool": "cucm_os_run_command", "args": {"host": ssh, "command": "utils service list"}},
+        {"tool": "phone_screenshot", "args": {"host": sim, "device": phone}},
     ]);
     std::io::Write::write_all(&mut child_py.stdin.take().unwrap(), steps.to_string().as_bytes()).unwrap();
     let out = child_py.wait_with_output().unwrap();
@@ -82,6 +95,13 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
         "{r}"
     );
     assert_eq!(r["results"][1]["structured"]["count"], 5, "{r}");
+    assert_eq!(r["results"][2]["is_error"], false, "{r}");
+    let services = r["results"][3]["structured"]["output"].as_str().unwrap_or_default();
+    assert!(
+        services.contains("[STARTED]") && !services.contains("Press <enter>"),
+        "{r}"
+    );
+    assert_eq!(r["results"][4]["images"][0]["mime"], "image/png", "{}", r["results"][4]);
 
     assert!(Command::new("kill")
         .args(["-INT", &child.id().to_string()])

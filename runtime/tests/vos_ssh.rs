@@ -91,16 +91,15 @@ impl Sshd {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
+        // Owned at once, so a failed start still stops the process (Drop).
+        let sshd = Sshd { child, log };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Sshd { child, log };
+                return sshd;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!(
-            "sshd did not start: {}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
+        panic!("sshd did not start: {}", sshd.log());
     }
 
     fn log(&self) -> String {
