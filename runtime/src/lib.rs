@@ -2,6 +2,7 @@
 //! JWTs and OAuth 2.1), RBAC profiles and rate limits, and the tools ([`tools::ToolDef`]).
 
 pub mod auth;
+pub mod backup;
 pub mod clients;
 pub mod config;
 pub mod credentials;

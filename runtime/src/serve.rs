@@ -100,6 +100,13 @@ pub async fn start(root: &Path) -> Result<Running, StartError> {
     let app = http::router(state.clone(), tools, shutdown.child_token());
 
     tokio::spawn(renew_daily(source, resolver, shutdown.clone()));
+    if state.config.flag("BACKUP_ENABLED") {
+        tokio::spawn(crate::backup::schedule::run(
+            state.config.clone(),
+            state.audit.clone(),
+            shutdown.clone(),
+        ));
+    }
     let done = tokio::spawn(accept_loop(
         listener,
         TlsAcceptor::from(tls_config),
