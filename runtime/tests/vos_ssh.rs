@@ -7,9 +7,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
+use common::sshd::{ensure_user, host_key, Sshd};
 use common::{call, err, free_port, mcp_session, ok};
 use serde_json::{json, Value};
 
@@ -30,116 +29,15 @@ const CLI_PROFILE: &str = r#"{
   "common": {"report": {"rate_limit": 100}}
 }"#;
 
-fn ensure_login_user() {
-    let uid = Command::new("id").arg("-u").output().unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&uid.stdout).trim(),
-        "0",
-        "the SSH tests run sshd and create the login user {USER}: run them as root (CI does)"
+/// A VOS-like sshd: the login user's ForceCommand is the CLI emulation.
+fn vos_sshd(dir: &Path, port: u16, key: &Path, kbd_only: bool, name: &str) -> Sshd {
+    let emulator = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/vos_cli.py");
+    let extra = format!(
+        "PasswordAuthentication {}\nKbdInteractiveAuthentication yes\nPubkeyAuthentication no\nForceCommand /usr/bin/python3 {}\n",
+        if kbd_only { "no" } else { "yes" },
+        emulator.display()
     );
-    assert!(
-        Path::new("/usr/sbin/sshd").exists(),
-        "install openssh-server (apt-get install openssh-server; .ci/run does)"
-    );
-    let exists = Command::new("id").arg(USER).output().unwrap().status.success();
-    if !exists {
-        let s = Command::new("useradd")
-            .args(["-M", "-d", "/nonexistent", "-s", "/bin/sh", USER])
-            .status()
-            .unwrap();
-        assert!(s.success(), "useradd {USER}");
-    }
-    let mut chpasswd = Command::new("chpasswd").stdin(Stdio::piped()).spawn().unwrap();
-    std::io::Write::write_all(
-        &mut chpasswd.stdin.take().unwrap(),
-        format!("{USER}:{PASSWORD}\n").as_bytes(),
-    )
-    .unwrap();
-    assert!(chpasswd.wait().unwrap().success());
-    std::fs::create_dir_all("/run/sshd").unwrap();
-}
-
-struct Sshd {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Sshd {
-    /// Starts sshd with this host key; `kbd_only` turns password authentication off, leaving
-    /// keyboard-interactive (through PAM), as on many VOS installations.
-    fn start(dir: &Path, port: u16, host_key: &Path, kbd_only: bool, name: &str) -> Sshd {
-        let emulator = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/vos_cli.py");
-        let config = dir.join(format!("sshd_{name}.conf"));
-        let log = dir.join(format!("sshd_{name}.log"));
-        std::fs::write(
-            &config,
-            format!(
-                "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}/sshd_{name}.pid\nUsePAM yes\n\
-                 PasswordAuthentication {}\nKbdInteractiveAuthentication yes\nPubkeyAuthentication no\n\
-                 PermitRootLogin no\nAllowUsers {USER}\nStrictModes no\nPrintMotd no\nPrintLastLog no\n\
-                 LogLevel VERBOSE\nForceCommand /usr/bin/python3 {}\n",
-                host_key.display(),
-                dir.display(),
-                if kbd_only { "no" } else { "yes" },
-                emulator.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("/usr/sbin/sshd")
-            .args(["-D", "-e", "-f"])
-            .arg(&config)
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        // Owned at once, so a failed start still stops the process (Drop).
-        let sshd = Sshd { child, log };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return sshd;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("sshd did not start: {}", sshd.log());
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn stop(self) {
-        drop(self);
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-impl Drop for Sshd {
-    /// Stops the listener and every session of the test user (their processes outlive it).
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = Command::new("pkill").args(["-KILL", "-u", USER]).status();
-    }
-}
-
-fn host_key(dir: &Path, name: &str) -> (PathBuf, String) {
-    let path = dir.join(name);
-    let s = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&path)
-        .status()
-        .unwrap();
-    assert!(s.success());
-    let fp = Command::new("ssh-keygen")
-        .args(["-l", "-E", "sha256", "-f"])
-        .arg(path.with_extension("pub"))
-        .output()
-        .unwrap();
-    let fp = String::from_utf8_lossy(&fp.stdout)
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string();
-    (path, fp)
+    Sshd::start(dir, port, key, USER, &extra, name)
 }
 
 fn run(host: &str, command: &str) -> Value {
@@ -148,7 +46,7 @@ fn run(host: &str, command: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vos_cli_over_real_sshd_with_host_key_pinning_pagers_questions_timeouts_and_rbac() {
-    ensure_login_user();
+    ensure_user(USER, PASSWORD, Path::new("/nonexistent"));
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("install");
     std::fs::create_dir_all(root.join("profiles")).unwrap();
@@ -177,7 +75,7 @@ async fn vos_cli_over_real_sshd_with_host_key_pinning_pagers_questions_timeouts_
     let ssh_port = free_port();
     let h = format!("127.0.0.1:{ssh_port}");
     let (key1, fp1) = host_key(dir.path(), "host_key_1");
-    let sshd = Sshd::start(dir.path(), ssh_port, &key1, false, "a");
+    let sshd = vos_sshd(dir.path(), ssh_port, &key1, false, "a");
 
     // First contact: the key is unknown; a wrong fingerprint trusts nothing; the right one does.
     let s = mcp_session(
@@ -333,7 +231,7 @@ async fn vos_cli_over_real_sshd_with_host_key_pinning_pagers_questions_timeouts_
     sshd.stop();
 
     // Keyboard-interactive only (password authentication off), same host key.
-    let sshd = Sshd::start(dir.path(), ssh_port, &key1, true, "b");
+    let sshd = vos_sshd(dir.path(), ssh_port, &key1, true, "b");
     let s = mcp_session(&base, &ca, &cli, json!([run(&h, "utils dbreplication runtimestate")])).await;
     let out = ok(&s.results[0]);
     assert!(out["output"].as_str().unwrap().contains("ALL RUNNING"), "{out}");
@@ -342,7 +240,7 @@ async fn vos_cli_over_real_sshd_with_host_key_pinning_pagers_questions_timeouts_
 
     // A changed host key is refused, always, with both fingerprints, and audited.
     let (key2, fp2) = host_key(dir.path(), "host_key_2");
-    let sshd = Sshd::start(dir.path(), ssh_port, &key2, false, "c");
+    let sshd = vos_sshd(dir.path(), ssh_port, &key2, false, "c");
     let s = mcp_session(
         &base,
         &ca,

@@ -2,6 +2,8 @@
 //! (tests/e2e/mcp_calls.py) running a list of tool calls, and result helpers.
 #![allow(dead_code)]
 
+pub mod sshd;
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
