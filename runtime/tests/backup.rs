@@ -408,3 +408,35 @@ fn the_sftp_password_is_encrypted_into_env_in_place_and_verifiable() {
     let o = run(&root, &["encrypt-sftp-password", "--verify", "rsa-oaep-sha512:AAAA"]);
     assert!(!o.status.success(), "{}", text(&o));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_catches_up_a_missed_backup_once_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let root = installation(
+        dir.path(),
+        &format!("MCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nBACKUP_ENABLED=1\nBACKUP_INTERVAL_HOURS=24\n"),
+    );
+    let running = ai_bridge::serve::start(&root).await.unwrap();
+    let mut made = Vec::new();
+    for _ in 0..100 {
+        made = archives(&root)
+            .into_iter()
+            .filter(|a| sidecar(a).exists())
+            .collect();
+        if !made.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(made.len(), 1, "never backed up: one run at start-up");
+    running.shutdown.cancel();
+    let _ = running.done.await;
+    // A recent archive: a restart does not back up again.
+    let running = ai_bridge::serve::start(&root).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(archives(&root).len(), 1, "the last run is recent: nothing to catch up");
+    running.shutdown.cancel();
+    let audit = std::fs::read_to_string(root.join("logs/audit.log")).unwrap();
+    assert_eq!(audit.matches("backup_created").count(), 1);
+}

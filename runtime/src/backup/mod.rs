@@ -447,8 +447,23 @@ pub fn restore(
     Ok(Restored { entries, kept_aside })
 }
 
-/// Deletes all but the newest BACKUP_RETENTION archives (with their sidecars), never `keep`.
+/// Deletes all but the newest BACKUP_RETENTION archives (with their sidecars), never `keep`,
+/// and temporary files of runs that died more than a day ago.
 pub fn prune(s: &Settings, keep: Option<&Path>) -> Result<Vec<PathBuf>, BackupError> {
+    if let Ok(rd) = fs::read_dir(&s.dir) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            let stale = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(86_400));
+            if name.starts_with(&format!(".{PREFIX}")) && name.ends_with(".partial") && stale {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
     let all = list(s)?;
     let excess = all.len().saturating_sub(s.retention.max(1));
     let mut removed = Vec::new();
