@@ -22,7 +22,10 @@ fn reset_peak() {
 }
 
 fn main() {
-    let total_mb: usize = std::env::var("BACKUP_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
+    let total_mb: usize = std::env::var("BACKUP_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("install");
     std::fs::create_dir_all(root.join("secrets")).unwrap();
@@ -74,7 +77,12 @@ fn main() {
     let t = Instant::now();
     backup::verify(&settings, &created.path, &mut Quiet).unwrap();
     let verify_s = t.elapsed().as_secs_f64();
-    println!("verify:  {:.2} s = {:.0} MB/s, peak RSS {:.0} MB", verify_s, size_mb / verify_s, peak_mb());
+    println!(
+        "verify:  {:.2} s = {:.0} MB/s, peak RSS {:.0} MB",
+        verify_s,
+        size_mb / verify_s,
+        peak_mb()
+    );
 
     reset_peak();
     let target = dir.path().join("restored");

@@ -412,7 +412,11 @@ fn the_sftp_password_is_encrypted_into_env_in_place_and_verifiable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_catches_up_a_missed_backup_once_at_start_up() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let root = installation(
         dir.path(),
         &format!("MCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nBACKUP_ENABLED=1\nBACKUP_INTERVAL_HOURS=24\n"),
@@ -420,10 +424,7 @@ async fn the_server_catches_up_a_missed_backup_once_at_start_up() {
     let running = ai_bridge::serve::start(&root).await.unwrap();
     let mut made = Vec::new();
     for _ in 0..100 {
-        made = archives(&root)
-            .into_iter()
-            .filter(|a| sidecar(a).exists())
-            .collect();
+        made = archives(&root).into_iter().filter(|a| sidecar(a).exists()).collect();
         if !made.is_empty() {
             break;
         }

@@ -6,7 +6,7 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::free_port;
@@ -162,7 +162,7 @@ fn sftp_export_by_key_and_encrypted_password_with_pinned_host_keys_and_remote_re
     assert!(sshd.log().contains("Accepted publickey"), "{}", sshd.log());
     let names = remote_names(&remote);
     assert_eq!(names.len(), 2, "{names:?}");
-    let local = PathBuf::from(root.join("backups"));
+    let local = root.join("backups");
     for n in &names {
         assert_eq!(
             std::fs::read(remote.join(n)).unwrap(),
