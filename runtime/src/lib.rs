@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod cucm;
 pub mod demo;
 pub mod fsutil;
+pub mod host_keys;
 pub mod http;
 pub mod keys;
 pub mod limits;

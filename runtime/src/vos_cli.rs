@@ -5,16 +5,17 @@
 //! decision, changed keys are always refused.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use russh::client::{self, Handle, Msg};
-use russh::keys::PublicKeyOrCertificate;
-use russh::keys::{HashAlg, PublicKey};
+use russh::keys::PublicKey;
 use russh::{Channel, ChannelMsg};
 
 use crate::credentials::Credential;
+use crate::host_keys::{self, Pinned};
+pub use crate::host_keys::{fingerprint, KeyVerdict};
 
 /// The first VOS pager: one key per page.
 pub const PAGER_KEYS: &str = "Press <enter> for 1 line, <space> for one page, or <q> to quit";
@@ -57,70 +58,24 @@ pub enum CliError {
     KnownHosts { file: String, message: String },
 }
 
-pub fn fingerprint(key: &PublicKey) -> String {
-    key.fingerprint(HashAlg::Sha256).to_string()
-}
-
-/// What a host key check found.
-#[derive(Debug, Clone)]
-pub enum KeyVerdict {
-    Trusted,
-    Unknown(PublicKey),
-    Changed { trusted: PublicKey, presented: PublicKey },
-    Error(String),
-}
-
-/// Checks a host's key against the known_hosts file: any recorded key for the host that is not
-/// the presented one counts as a change, whatever its algorithm.
-pub fn check_host_key(known_hosts: &Path, host: &str, port: u16, presented: &PublicKey) -> KeyVerdict {
-    match russh::keys::known_hosts::known_host_keys_path(host, port, known_hosts) {
-        Ok(keys) if keys.is_empty() => KeyVerdict::Unknown(presented.clone()),
-        Ok(keys) => {
-            if keys.iter().any(|(_, k)| k == presented) {
-                KeyVerdict::Trusted
-            } else {
-                KeyVerdict::Changed {
-                    trusted: keys[0].1.clone(),
-                    presented: presented.clone(),
-                }
-            }
-        }
-        Err(e) => KeyVerdict::Error(e.to_string()),
-    }
-}
-
-/// Records a trusted key (`[host]:port key` lines, as OpenSSH writes them).
-pub fn trust_host_key(known_hosts: &Path, host: &str, port: u16, key: &PublicKey) -> Result<(), CliError> {
-    russh::keys::known_hosts::learn_known_hosts_path(host, port, key, known_hosts).map_err(|e| {
-        CliError::KnownHosts {
-            file: known_hosts.display().to_string(),
-            message: e.to_string(),
-        }
-    })?;
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(known_hosts, std::fs::Permissions::from_mode(0o600));
-    Ok(())
-}
-
-struct KeyCheck {
-    known_hosts: PathBuf,
-    host: String,
-    port: u16,
-    verdict: Arc<Mutex<Option<KeyVerdict>>>,
-}
-
-impl client::Handler for KeyCheck {
-    type Error = russh::Error;
-
-    async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        let presented = match key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
-            PublicKeyOrCertificate::Certificate(c) => PublicKey::from(c.public_key().clone()),
-        };
-        let verdict = check_host_key(&self.known_hosts, &self.host, self.port, &presented);
-        let ok = matches!(verdict, KeyVerdict::Trusted);
-        *self.verdict.lock().unwrap_or_else(|e| e.into_inner()) = Some(verdict);
-        Ok(ok)
+/// The error for a host key that is not trusted (None when it is).
+fn key_error(target: &Target, verdict: Option<KeyVerdict>) -> Option<CliError> {
+    let file = target.known_hosts.display().to_string();
+    match verdict? {
+        KeyVerdict::Trusted => None,
+        KeyVerdict::Unknown(k) => Some(CliError::UnknownHostKey {
+            product: target.product,
+            host: target.host.clone(),
+            fingerprint: fingerprint(&k),
+            key: Box::new(k),
+        }),
+        KeyVerdict::Changed { trusted, presented } => Some(CliError::HostKeyChanged {
+            host: target.host.clone(),
+            trusted: fingerprint(&trusted),
+            presented: fingerprint(&presented),
+            file,
+        }),
+        KeyVerdict::Error(message) => Some(CliError::KnownHosts { file, message }),
     }
 }
 
@@ -137,37 +92,17 @@ pub struct Target {
     pub known_hosts: PathBuf,
 }
 
-/// Connects only far enough to see the host key (nothing is authenticated).
+/// Connects only far enough to see the host key of a host not trusted yet (nothing is
+/// authenticated).
 pub async fn fetch_host_key(target: &Target) -> Result<PublicKey, CliError> {
-    let verdict = Arc::new(Mutex::new(None));
-    let handler = KeyCheck {
-        known_hosts: target.known_hosts.clone(),
-        host: target.host.clone(),
-        port: target.port,
-        verdict: verdict.clone(),
-    };
+    let (handler, verdict) = Pinned::new(&target.known_hosts, &target.host, target.port);
     let config = Arc::new(client::Config::default());
     let connect = client::connect(config, (target.host.as_str(), target.port), handler);
     let result = tokio::time::timeout(target.timeout.min(Duration::from_secs(15)), connect).await;
-    let seen = verdict.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    match seen {
-        Some(KeyVerdict::Trusted) => {
-            drop(result);
-            Err(CliError::KnownHosts {
-                file: target.known_hosts.display().to_string(),
-                message: format!("{} is already trusted", target.host),
-            })
-        }
-        Some(KeyVerdict::Unknown(k)) => Ok(k),
-        Some(KeyVerdict::Changed { trusted, presented }) => Err(CliError::HostKeyChanged {
-            host: target.host.clone(),
-            trusted: fingerprint(&trusted),
-            presented: fingerprint(&presented),
+    match host_keys::take(&verdict) {
+        Some(KeyVerdict::Trusted) => Err(CliError::KnownHosts {
             file: target.known_hosts.display().to_string(),
-        }),
-        Some(KeyVerdict::Error(message)) => Err(CliError::KnownHosts {
-            file: target.known_hosts.display().to_string(),
-            message,
+            message: format!("{} is already trusted", target.host),
         }),
         None => Err(CliError::Connect {
             host: target.host.clone(),
@@ -177,12 +112,17 @@ pub async fn fetch_host_key(target: &Target) -> Result<PublicKey, CliError> {
                 Ok(Ok(_)) => "no host key seen".into(),
             },
         }),
+        other => match key_error(target, other) {
+            Some(CliError::UnknownHostKey { key, .. }) => Ok(*key),
+            Some(e) => Err(e),
+            None => unreachable!("trusted keys are handled above"),
+        },
     }
 }
 
 /// An open shell at the prompt.
 pub struct CliSession {
-    _handle: Handle<KeyCheck>,
+    _handle: Handle<Pinned>,
     channel: Channel<Msg>,
     prompt: String,
     host: String,
@@ -257,13 +197,7 @@ impl CliSession {
     /// Connects, checks the host key, logs in (password, then keyboard-interactive), opens
     /// a PTY shell and waits for the prompt.
     pub async fn open(target: &Target, credential: &Credential) -> Result<CliSession, CliError> {
-        let verdict = Arc::new(Mutex::new(None));
-        let handler = KeyCheck {
-            known_hosts: target.known_hosts.clone(),
-            host: target.host.clone(),
-            port: target.port,
-            verdict: verdict.clone(),
-        };
+        let (handler, verdict) = Pinned::new(&target.known_hosts, &target.host, target.port);
         let host = target.host.clone();
         let config = Arc::new(client::Config {
             inactivity_timeout: None,
@@ -271,31 +205,8 @@ impl CliSession {
         });
         let connect = client::connect(config, (target.host.as_str(), target.port), handler);
         let connected = tokio::time::timeout(target.timeout, connect).await;
-        let seen = verdict.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        match seen {
-            Some(KeyVerdict::Unknown(k)) => {
-                return Err(CliError::UnknownHostKey {
-                    product: target.product,
-                    host,
-                    fingerprint: fingerprint(&k),
-                    key: Box::new(k),
-                })
-            }
-            Some(KeyVerdict::Changed { trusted, presented }) => {
-                return Err(CliError::HostKeyChanged {
-                    host,
-                    trusted: fingerprint(&trusted),
-                    presented: fingerprint(&presented),
-                    file: target.known_hosts.display().to_string(),
-                })
-            }
-            Some(KeyVerdict::Error(message)) => {
-                return Err(CliError::KnownHosts {
-                    file: target.known_hosts.display().to_string(),
-                    message,
-                })
-            }
-            _ => {}
+        if let Some(e) = key_error(target, host_keys::take(&verdict)) {
+            return Err(e);
         }
         let mut handle = match connected {
             Ok(Ok(h)) => h,

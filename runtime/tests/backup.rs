@@ -3,6 +3,8 @@
 //! a SIGKILL mid-way, retention, a wrong private key, restore refusals, and
 //! `encrypt-sftp-password`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,24 @@ fn bin() -> Command {
 
 fn run(root: &Path, args: &[&str]) -> Output {
     bin().arg("--root").arg(root).args(args).output().unwrap()
+}
+
+fn verify(root: &Path, archive: &Path) -> Output {
+    run(root, &["backup", "verify", archive.to_str().unwrap()])
+}
+
+fn restore(root: &Path, archive: &Path, target: &Path, force: bool) -> Output {
+    let mut args = vec![
+        "backup",
+        "restore",
+        archive.to_str().unwrap(),
+        "--target",
+        target.to_str().unwrap(),
+    ];
+    if force {
+        args.push("--force");
+    }
+    run(root, &args)
 }
 
 fn text(o: &Output) -> String {
@@ -147,7 +167,7 @@ fn round_trip_restores_an_identical_tree_and_refuses_live_targets() {
     assert!(check.status.success(), "{}", text(&check));
     let listed = run(&root, &["backup", "list"]);
     assert!(text(&listed).contains("complete"), "{}", text(&listed));
-    let verified = run(&root, &["backup", "verify", archive.to_str().unwrap()]);
+    let verified = verify(&root, &archive);
     assert!(
         verified.status.success() && text(&verified).contains("OK"),
         "{}",
@@ -155,16 +175,7 @@ fn round_trip_restores_an_identical_tree_and_refuses_live_targets() {
     );
 
     let target = dir.path().join("restored");
-    let o = run(
-        &root,
-        &[
-            "backup",
-            "restore",
-            archive.to_str().unwrap(),
-            "--target",
-            target.to_str().unwrap(),
-        ],
-    );
+    let o = restore(&root, &archive, &target, false);
     assert!(o.status.success(), "{}", text(&o));
     let mut expected = tree(&root);
     expected.retain(|k, _| {
@@ -177,29 +188,10 @@ fn round_trip_restores_an_identical_tree_and_refuses_live_targets() {
     assert!(!target.join(".git").exists() && !target.join("backups").exists());
 
     // A non-empty target is refused without --force, and nothing is written.
-    let o = run(
-        &root,
-        &[
-            "backup",
-            "restore",
-            archive.to_str().unwrap(),
-            "--target",
-            target.to_str().unwrap(),
-        ],
-    );
+    let o = restore(&root, &archive, &target, false);
     assert!(!o.status.success() && text(&o).contains("not empty"), "{}", text(&o));
     std::fs::write(target.join("marker"), "old").unwrap();
-    let o = run(
-        &root,
-        &[
-            "backup",
-            "restore",
-            archive.to_str().unwrap(),
-            "--target",
-            target.to_str().unwrap(),
-            "--force",
-        ],
-    );
+    let o = restore(&root, &archive, &target, true);
     assert!(o.status.success(), "{}", text(&o));
     assert!(!target.join("marker").exists());
     let aside: Vec<_> = std::fs::read_dir(dir.path())
@@ -262,23 +254,14 @@ fn every_kind_of_tampering_is_refused_and_nothing_is_written() {
                 good_sidecar.clone()
             };
             std::fs::write(sidecar(&archive), side).unwrap();
-            let o = run(&root, &["backup", "verify", archive.to_str().unwrap()]);
+            let o = verify(&root, &archive);
             assert!(!o.status.success(), "{what}: verify accepted it");
             let msg = text(&o);
             if !with_matching_sidecar {
                 assert!(msg.contains("SHA-512 mismatch"), "{what}: {msg}");
             }
             let target = dir.path().join(format!("t{i}-{with_matching_sidecar}"));
-            let o = run(
-                &root,
-                &[
-                    "backup",
-                    "restore",
-                    archive.to_str().unwrap(),
-                    "--target",
-                    target.to_str().unwrap(),
-                ],
-            );
+            let o = restore(&root, &archive, &target, false);
             assert!(!o.status.success(), "{what}: restore accepted it");
             assert!(!target.exists(), "{what}: restore wrote {}", target.display());
         }
@@ -288,13 +271,11 @@ fn every_kind_of_tampering_is_refused_and_nothing_is_written() {
     let mut side = good_sidecar.clone().into_bytes();
     side[5] = if side[5] == b'0' { b'1' } else { b'0' };
     std::fs::write(sidecar(&archive), side).unwrap();
-    assert!(text(&run(&root, &["backup", "verify", archive.to_str().unwrap()])).contains("SHA-512 mismatch"));
+    assert!(text(&verify(&root, &archive)).contains("SHA-512 mismatch"));
     std::fs::remove_file(sidecar(&archive)).unwrap();
-    assert!(text(&run(&root, &["backup", "verify", archive.to_str().unwrap()])).contains("sidecar is missing"));
+    assert!(text(&verify(&root, &archive)).contains("sidecar is missing"));
     std::fs::write(sidecar(&archive), &good_sidecar).unwrap();
-    assert!(run(&root, &["backup", "verify", archive.to_str().unwrap()])
-        .status
-        .success());
+    assert!(verify(&root, &archive).status.success());
     // Nothing was left behind by the refused restores.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -308,7 +289,7 @@ fn every_kind_of_tampering_is_refused_and_nothing_is_written() {
     let (private, public) = ai_bridge::keys::generate(2048).unwrap();
     std::fs::write(root.join("secrets/rsa_private.pem"), private).unwrap();
     std::fs::write(root.join("secrets/rsa_public.pem"), public).unwrap();
-    let o = run(&root, &["backup", "verify", archive.to_str().unwrap()]);
+    let o = verify(&root, &archive);
     assert!(!o.status.success() && text(&o).contains("another key"), "{}", text(&o));
 }
 
@@ -366,7 +347,7 @@ fn retention_keeps_exactly_n_and_a_killed_backup_leaves_nothing_complete() {
     let listed = text(&run(&root, &["backup", "list"]));
     assert_eq!(listed.matches(".aibk").count(), 2, "{listed}");
     for a in &made[2..] {
-        assert!(run(&root, &["backup", "verify", a.to_str().unwrap()]).status.success());
+        assert!(verify(&root, &a).status.success());
     }
 }
 
@@ -412,11 +393,7 @@ fn the_sftp_password_is_encrypted_into_env_in_place_and_verifiable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_catches_up_a_missed_backup_once_at_start_up() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let root = installation(
         dir.path(),
         &format!("MCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nBACKUP_ENABLED=1\nBACKUP_INTERVAL_HOURS=24\n"),

@@ -231,18 +231,23 @@ fn excerpt(body: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// An error and all its sources, `a: b: c` (TLS and DNS causes hide in the sources).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
+}
+
 fn transport_error(e: reqwest::Error) -> Error {
     if e.is_timeout() {
         Error::Timeout(e.to_string())
     } else if e.is_connect() {
-        let mut msg = e.to_string();
-        let mut src = std::error::Error::source(&e);
-        while let Some(s) = src {
-            msg.push_str(": ");
-            msg.push_str(&s.to_string());
-            src = s.source();
-        }
-        Error::Connect(msg)
+        Error::Connect(error_chain(&e))
     } else {
         Error::Transport(e.to_string())
     }

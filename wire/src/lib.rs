@@ -14,7 +14,7 @@ pub mod soap;
 pub mod value;
 pub mod xml;
 
-pub use client::{CallHook, ClientConfig, SoapClient, TypedCall};
+pub use client::{error_chain, CallHook, ClientConfig, SoapClient, TypedCall};
 pub use error::{Error, Fault};
 pub use schema::{Binding, Effect, OperationDescriptor, TypeDesc};
 pub use value::{AnyContent, AnyElement, AnyElements, Nillable, Typed, Value, Wire, XInteger};

@@ -3,17 +3,17 @@
 //! and are renamed; remote retention only ever deletes files this tool names.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use russh::client::{self, Handle};
-use russh::keys::{PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
+use russh::keys::PrivateKeyWithHashAlg;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::format::Opener;
 use super::{BackupError, PREFIX, SUFFIX};
 use crate::config::Config;
-use crate::vos_cli::{self, KeyVerdict};
+use crate::host_keys::{self, KeyVerdict, Pinned};
 
 #[derive(Debug, Clone)]
 pub enum SftpAuth {
@@ -79,48 +79,19 @@ impl Target {
     }
 }
 
-struct PinnedHost {
-    known_hosts: PathBuf,
-    host: String,
-    port: u16,
-    seen: Arc<Mutex<Option<(PublicKey, KeyVerdict)>>>,
-}
-
-impl client::Handler for PinnedHost {
-    type Error = russh::Error;
-
-    async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        let presented = match key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
-            PublicKeyOrCertificate::Certificate(c) => PublicKey::from(c.public_key().clone()),
-        };
-        let verdict = vos_cli::check_host_key(&self.known_hosts, &self.host, self.port, &presented);
-        let ok = matches!(verdict, KeyVerdict::Trusted);
-        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Some((presented, verdict));
-        Ok(ok)
-    }
-}
-
 fn sftp_err(what: &str) -> impl Fn(russh_sftp::client::error::Error) -> BackupError + '_ {
     move |e| BackupError::Sftp(format!("{what}: {e}"))
 }
 
 /// Connects, checks the host key (before any credential is sent) and logs in.
-async fn connect(t: &Target, opener: Option<&Opener>) -> Result<Handle<PinnedHost>, BackupError> {
-    let seen = Arc::new(Mutex::new(None));
-    let handler = PinnedHost {
-        known_hosts: t.known_hosts.clone(),
-        host: t.host.clone(),
-        port: t.port,
-        seen: seen.clone(),
-    };
+async fn connect(t: &Target, opener: Option<&Opener>) -> Result<Handle<Pinned>, BackupError> {
+    let (handler, verdict) = Pinned::new(&t.known_hosts, &t.host, t.port);
     let config = Arc::new(client::Config::default());
     let connected = tokio::time::timeout(t.timeout, client::connect(config, (t.host.as_str(), t.port), handler)).await;
-    let verdict = seen.lock().unwrap_or_else(|e| e.into_inner()).take();
     let where_ = format!("{}:{}", t.host, t.port);
-    match verdict {
-        Some((_, KeyVerdict::Trusted)) => {}
-        Some((key, KeyVerdict::Unknown(_))) => {
+    match host_keys::take(&verdict) {
+        Some(KeyVerdict::Trusted) => {}
+        Some(KeyVerdict::Unknown(key)) => {
             let why = if t.known_hosts.is_file() {
                 format!("has no entry for {where_}")
             } else {
@@ -129,19 +100,19 @@ async fn connect(t: &Target, opener: Option<&Opener>) -> Result<Handle<PinnedHos
             return Err(BackupError::Sftp(format!(
                 "host key of {where_} not verified: BACKUP_SFTP_KNOWN_HOSTS ({}) {why}; the server presented {}. Add its line (ssh-keyscan -p {} {}) after checking the fingerprint; nothing was sent",
                 t.known_hosts.display(),
-                vos_cli::fingerprint(&key),
+                host_keys::fingerprint(&key),
                 t.port,
                 t.host
             )));
         }
-        Some((_, KeyVerdict::Changed { trusted, presented })) => {
+        Some(KeyVerdict::Changed { trusted, presented }) => {
             return Err(BackupError::Sftp(format!(
                 "REFUSED: the host key of {where_} does not match BACKUP_SFTP_KNOWN_HOSTS (known {}, presented {}); possible man-in-the-middle; nothing was sent",
-                vos_cli::fingerprint(&trusted),
-                vos_cli::fingerprint(&presented)
+                host_keys::fingerprint(&trusted),
+                host_keys::fingerprint(&presented)
             )));
         }
-        Some((_, KeyVerdict::Error(e))) => {
+        Some(KeyVerdict::Error(e)) => {
             return Err(BackupError::Sftp(format!("{}: {e}", t.known_hosts.display())));
         }
         None => {}

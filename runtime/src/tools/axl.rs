@@ -286,16 +286,7 @@ async fn probe_tls(c: &uc_wire::ClientConfig) -> Result<u16, String> {
     let client = b.build().map_err(|e| e.to_string())?;
     match client.get(format!("{}{AXL_PATH}", c.base_url)).send().await {
         Ok(r) => Ok(r.status().as_u16()),
-        Err(e) => {
-            let mut msg = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                msg.push_str(": ");
-                msg.push_str(&s.to_string());
-                src = s.source();
-            }
-            Err(msg)
-        }
+        Err(e) => Err(uc_wire::error_chain(&e)),
     }
 }
 

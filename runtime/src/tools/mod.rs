@@ -206,23 +206,15 @@ impl ToolDef {
         F: Fn(Ctx, Map<String, Value>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Value, ToolError>> + Send + 'static,
     {
-        ToolDef {
-            name: name.into(),
-            description: description.into(),
-            input_schema,
-            access,
-            limit,
-            operation: None,
-            handler: Arc::new(move |c, a| {
-                let fut = f(c, a);
-                Box::pin(async move {
-                    fut.await.map(|value| ToolOutput {
-                        value,
-                        images: Vec::new(),
-                    })
+        ToolDef::with_images(name, description, input_schema, access, limit, move |c, a| {
+            let fut = f(c, a);
+            async move {
+                fut.await.map(|value| ToolOutput {
+                    value,
+                    images: Vec::new(),
                 })
-            }),
-        }
+            }
+        })
     }
 
     /// A tool whose handler also returns images.

@@ -90,7 +90,7 @@ async fn fetch(client: &reqwest::Client, url: &str, cred: &Credential, timeout: 
                 "{url}: the phone did not answer within {timeout} s"
             )))
         }
-        Err(e) => return Ok(Fetch::Unreachable(chain(&e))),
+        Err(e) => return Ok(Fetch::Unreachable(uc_wire::error_chain(&e))),
     };
     match r.status().as_u16() {
         200 => {
@@ -104,7 +104,7 @@ async fn fetch(client: &reqwest::Client, url: &str, cred: &Credential, timeout: 
                 ToolError::Failed(if e.is_timeout() {
                     format!("{url}: the phone did not finish sending within {timeout} s")
                 } else {
-                    format!("{url}: {}", chain(&e))
+                    format!("{url}: {}", uc_wire::error_chain(&e))
                 })
             })?;
             Ok(Fetch::Image(bytes.to_vec(), kind))
@@ -117,17 +117,6 @@ async fn fetch(client: &reqwest::Client, url: &str, cred: &Credential, timeout: 
         404 => Ok(Fetch::NotFound),
         s => Err(ToolError::Failed(format!("{url}: unexpected HTTP {s}"))),
     }
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
 }
 
 const RECOMPRESS_ABOVE: usize = 256 * 1024;

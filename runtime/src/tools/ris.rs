@@ -218,10 +218,9 @@ pub async fn select_devices(ctx: &Ctx, host: &str, q: &Selection) -> Result<Valu
         status,
         select_by,
         items,
-        max_devices,
-        max_pages,
+        ..
     } = q;
-    let (max_devices, max_pages) = (*max_devices, *max_pages);
+    let (max_devices, max_pages) = (q.max_devices, q.max_pages);
     let host = host.to_string();
     let cred = CredentialStore::open(&ctx.state.config, &ctx.client.name)?
         .get(&host, Kind::Axl)

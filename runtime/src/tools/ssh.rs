@@ -171,8 +171,7 @@ async fn trust(ctx: Ctx, args: Map<String, Value>, product: &'static str) -> Res
         )));
     }
     let event = if action == "trust" {
-        vos_cli::trust_host_key(&target.known_hosts, &target.host, target.port, &key)
-            .map_err(|e| ToolError::Failed(e.to_string()))?;
+        crate::host_keys::trust(&target.known_hosts, &target.host, target.port, &key).map_err(ToolError::Failed)?;
         "ssh_host_key_trusted"
     } else {
         "ssh_host_key_rejected"
