@@ -347,7 +347,7 @@ fn retention_keeps_exactly_n_and_a_killed_backup_leaves_nothing_complete() {
     let listed = text(&run(&root, &["backup", "list"]));
     assert_eq!(listed.matches(".aibk").count(), 2, "{listed}");
     for a in &made[2..] {
-        assert!(verify(&root, &a).status.success());
+        assert!(verify(&root, a).status.success());
     }
 }
 
