@@ -26,7 +26,11 @@ fn main() {
     println!("cargo:rerun-if-changed={}", schemas.join("ris").display());
     // Tests validate generated requests against the very schemas the clients came from.
     println!("cargo:rustc-env=UC_SCHEMAS_DIR_USED={}", schemas.display());
-    match uc_codegen::generate(&schemas, &out, pretty) {
+    // The CUPI description is ai-bridge's own: when UC_SCHEMAS_DIR holds only Cisco's
+    // toolkits, it comes from the workspace's schemas/.
+    let own = manifest.join("../schemas");
+    println!("cargo:rerun-if-changed={}", own.join("cupi").display());
+    match uc_codegen::generate_with_fallback(&schemas, Some(&own), &out, pretty) {
         Ok(inputs) => {
             for f in inputs {
                 println!("cargo:rerun-if-changed={}", f.display());

@@ -36,6 +36,8 @@ pub struct Loaded {
     /// AXL versions, oldest first.
     pub axl: Vec<Service>,
     pub ris: Option<Service>,
+    /// Unity Connection's REST API, from ai-bridge's own description.
+    pub cupi: Option<Service>,
     pub inputs: Vec<PathBuf>,
 }
 
@@ -90,7 +92,16 @@ pub fn load_axl_version(dir: &Path) -> Result<(Service, Vec<PathBuf>), Error> {
     )
 }
 
-/// Loads everything under a schemas directory: `axl/<version>/`, `ris/RISService70.wsdl`.
+/// The CUPI description file: `cupi/cupi.toml`.
+pub fn load_cupi(path: &Path) -> Result<Service, Error> {
+    let description = parse::cupi::read(path)?;
+    let mut service = interpret::cupi::interpret(&description)?;
+    passes::run_all(&mut service);
+    Ok(service)
+}
+
+/// Loads everything under a schemas directory: `axl/<version>/`, `ris/RISService70.wsdl`,
+/// `cupi/cupi.toml`.
 pub fn load_dir(schemas: &Path) -> Result<Loaded, Error> {
     let mut loaded = Loaded::default();
     let axl = schemas.join("axl");
@@ -123,6 +134,11 @@ pub fn load_dir(schemas: &Path) -> Result<Loaded, Error> {
         )?;
         loaded.ris = Some(s);
         loaded.inputs.extend(files);
+    }
+    let cupi = schemas.join("cupi").join("cupi.toml");
+    if cupi.is_file() {
+        loaded.cupi = Some(load_cupi(&cupi)?);
+        loaded.inputs.push(cupi);
     }
     Ok(loaded)
 }
@@ -162,13 +178,41 @@ pub fn render_all(loaded: &Loaded, pretty: bool) -> Result<Vec<(String, String)>
         ris.push_str("/// Whether RISService70.wsdl was found at build time.\npub const AVAILABLE: bool = false;\n");
     }
     files.push(("ris.rs".into(), ris));
+    let mut cupi = String::new();
+    if let Some(s) = &loaded.cupi {
+        files.push(("cupi_service.rs".into(), render::render_service(s, &[], pretty)?));
+        cupi.push_str("#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]\nmod service { include!(concat!(env!(\"OUT_DIR\"), \"/cupi_service.rs\")); }\npub use service::*;\n/// Whether the CUPI description was found at build time.\npub const AVAILABLE: bool = true;\n");
+    } else {
+        cupi.push_str("/// Whether the CUPI description was found at build time.\npub const AVAILABLE: bool = false;\npub static OPERATIONS: &[&uc_wire::OperationDescriptor] = &[];\n");
+    }
+    files.push(("cupi.rs".into(), cupi));
     Ok(files)
 }
 
 /// Loads, renders and writes every file into `out_dir`; returns the input files read.
 /// Each file is written to a temporary name and renamed, so a failed run leaves no half file.
 pub fn generate(schemas: &Path, out_dir: &Path, pretty: bool) -> Result<Vec<PathBuf>, Error> {
-    let loaded = load_dir(schemas)?;
+    generate_with_fallback(schemas, None, out_dir, pretty)
+}
+
+/// As [`generate`]; ai-bridge's own descriptions (CUPI) come from `fallback` when `schemas`
+/// (a directory of Cisco toolkits) has none.
+pub fn generate_with_fallback(
+    schemas: &Path,
+    fallback: Option<&Path>,
+    out_dir: &Path,
+    pretty: bool,
+) -> Result<Vec<PathBuf>, Error> {
+    let mut loaded = load_dir(schemas)?;
+    if loaded.cupi.is_none() {
+        if let Some(path) = fallback
+            .map(|f| f.join("cupi").join("cupi.toml"))
+            .filter(|p| p.is_file())
+        {
+            loaded.cupi = Some(load_cupi(&path)?);
+            loaded.inputs.push(path);
+        }
+    }
     let files = render_all(&loaded, pretty)?;
     for (name, content) in files {
         let path = out_dir.join(&name);

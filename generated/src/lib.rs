@@ -40,3 +40,8 @@ pub mod axl {
 pub mod ris {
     include!(concat!(env!("OUT_DIR"), "/ris.rs"));
 }
+
+/// CUPI (Unity Connection's REST API under `/vmrest/`), from ai-bridge's own description.
+pub mod cupi {
+    include!(concat!(env!("OUT_DIR"), "/cupi.rs"));
+}

@@ -16,17 +16,85 @@ use crate::Sim;
 
 pub type Record = BTreeMap<String, String>;
 
-/// (collection path, collection element, item element)
-const RESOURCES: [(&str, &str, &str); 3] = [
-    ("users", "Users", "User"),
-    ("handlers/callhandlers", "Callhandlers", "Callhandler"),
-    ("distributionlists", "DistributionLists", "DistributionList"),
+/// A resource family: collection path (`*` for a parent's id), collection and item elements,
+/// the field that must be unique on POST (empty: none), and the field an item is addressed by.
+struct Resource {
+    path: &'static str,
+    collection: &'static str,
+    item: &'static str,
+    unique: &'static str,
+    id_field: &'static str,
+}
+
+const fn res(
+    path: &'static str,
+    collection: &'static str,
+    item: &'static str,
+    unique: &'static str,
+    id_field: &'static str,
+) -> Resource {
+    Resource {
+        path,
+        collection,
+        item,
+        unique,
+        id_field,
+    }
+}
+
+const RESOURCES: [Resource; 11] = [
+    res("users", "Users", "User", "Alias", "ObjectId"),
+    res("usertemplates", "UserTemplates", "UserTemplate", "Alias", "ObjectId"),
+    res(
+        "handlers/callhandlers",
+        "Callhandlers",
+        "Callhandler",
+        "DisplayName",
+        "ObjectId",
+    ),
+    res(
+        "handlers/callhandlers/*/transferoptions",
+        "TransferOptions",
+        "TransferOption",
+        "TransferOptionType",
+        "TransferOptionType",
+    ),
+    res(
+        "handlers/callhandlers/*/greetings",
+        "Greetings",
+        "Greeting",
+        "GreetingType",
+        "GreetingType",
+    ),
+    res(
+        "distributionlists",
+        "DistributionLists",
+        "DistributionList",
+        "Alias",
+        "ObjectId",
+    ),
+    res(
+        "distributionlists/*/distributionlistmembers",
+        "DistributionListMembers",
+        "DistributionListMember",
+        "MemberObjectId",
+        "ObjectId",
+    ),
+    res("contacts", "Contacts", "Contact", "Alias", "ObjectId"),
+    res("partitions", "Partitions", "Partition", "Name", "ObjectId"),
+    res("searchspaces", "SearchSpaces", "SearchSpace", "Name", "ObjectId"),
+    res("coses", "Coses", "Cos", "DisplayName", "ObjectId"),
 ];
 
+/// Records per concrete collection path (`handlers/callhandlers/<id>/greetings`).
 #[derive(Debug, Default)]
 pub struct Cupi {
-    pub tables: BTreeMap<&'static str, Vec<Record>>,
+    pub tables: BTreeMap<String, Vec<Record>>,
     next: u64,
+}
+
+fn record(pairs: &[(&str, &str)]) -> Record {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 impl Cupi {
@@ -43,28 +111,123 @@ impl Cupi {
         )
     }
 
-    pub fn add(&mut self, resource: &'static str, mut r: Record) -> String {
+    pub fn add(&mut self, collection: &str, mut r: Record) -> String {
         let id = self.object_id();
-        r.insert("ObjectId".into(), id.clone());
-        self.tables.entry(resource).or_default().push(r);
+        r.entry("ObjectId".into()).or_insert_with(|| id.clone());
+        self.tables.entry(collection.to_string()).or_default().push(r);
         id
+    }
+
+    fn find(&self, collection: &str, field: &str, value: &str) -> Option<&Record> {
+        self.tables
+            .get(collection)?
+            .iter()
+            .find(|r| r.get(field).map(String::as_str) == Some(value))
+    }
+
+    /// A new call handler's transfer rules and greetings, as Unity Connection makes them.
+    fn add_handler_children(&mut self, handler: &str) {
+        for (t, enabled) in [("Standard", "true"), ("Alternate", "false"), ("Off Hours", "false")] {
+            self.add(
+                &format!("handlers/callhandlers/{handler}/transferoptions"),
+                record(&[
+                    ("TransferOptionType", t),
+                    ("Action", "0"),
+                    ("Enabled", enabled),
+                    ("Extension", ""),
+                    ("TimeExpires", ""),
+                ]),
+            );
+        }
+        for g in [
+            "Standard",
+            "Alternate",
+            "Busy",
+            "Closed",
+            "Holiday",
+            "Internal",
+            "Error",
+        ] {
+            let enabled = if g == "Standard" || g == "Error" {
+                "true"
+            } else {
+                "false"
+            };
+            self.add(
+                &format!("handlers/callhandlers/{handler}/greetings"),
+                record(&[
+                    ("GreetingType", g),
+                    ("Enabled", enabled),
+                    ("PlayWhat", "0"),
+                    ("TimeExpires", ""),
+                ]),
+            );
+        }
     }
 
     pub fn seed(users: &[(String, String, String)]) -> Cupi {
         let mut c = Cupi::default();
+        let cos = c.add(
+            "coses",
+            record(&[
+                ("DisplayName", "Voice Mail User COS"),
+                ("MaxMsgLength", "300"),
+                ("CanRecordName", "true"),
+                ("MovetoDeleteFolder", "true"),
+            ]),
+        );
+        c.add(
+            "coses",
+            record(&[
+                ("DisplayName", "System"),
+                ("MaxMsgLength", "1200"),
+                ("CanRecordName", "true"),
+                ("MovetoDeleteFolder", "false"),
+            ]),
+        );
+        let partition = c.add(
+            "partitions",
+            record(&[("Name", "cuc-pub Partition"), ("Description", "the default partition")]),
+        );
+        c.add(
+            "searchspaces",
+            record(&[
+                ("Name", "cuc-pub Search Space"),
+                ("Description", "the default search space"),
+            ]),
+        );
+        c.add(
+            "usertemplates",
+            record(&[
+                ("Alias", "voicemailusertemplate"),
+                ("DisplayName", "Voice Mail User Template"),
+                ("CosObjectId", &cos),
+            ]),
+        );
+        c.add(
+            "usertemplates",
+            record(&[
+                ("Alias", "adminusertemplate"),
+                ("DisplayName", "Administrator Template"),
+                ("CosObjectId", &cos),
+            ]),
+        );
+        let mut user_ids = Vec::new();
         for (i, (alias, first, last)) in users.iter().enumerate() {
-            let rec: Record = [
-                ("Alias", alias.clone()),
-                ("FirstName", first.clone()),
-                ("LastName", last.clone()),
-                ("DisplayName", format!("{first} {last}")),
-                ("DtmfAccessId", format!("{}", 1000 + i)),
-                ("IsVmEnrolled", "false".into()),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-            c.add("users", rec);
+            let ext = format!("{}", 1000 + i);
+            let rec = record(&[
+                ("Alias", alias),
+                ("FirstName", first),
+                ("LastName", last),
+                ("DisplayName", &format!("{first} {last}")),
+                ("DtmfAccessId", &ext),
+                ("IsVmEnrolled", if i % 3 == 0 { "true" } else { "false" }),
+                ("CosObjectId", &cos),
+                ("PartitionObjectId", &partition),
+                ("ListInDirectory", "true"),
+                ("TimeZone", "4"),
+            ]);
+            user_ids.push((c.add("users", rec), alias.clone(), format!("{first} {last}")));
         }
         for (name, ext) in [
             ("Opening Greeting", "8000"),
@@ -73,32 +236,84 @@ impl Cupi {
             ("Sales", "8100"),
             ("Support", "8200"),
         ] {
-            c.add(
+            let id = c.add(
                 "handlers/callhandlers",
-                [
-                    ("DisplayName".to_string(), name.to_string()),
-                    ("DtmfAccessId".into(), ext.into()),
-                    ("IsPrimary".into(), "false".into()),
-                ]
-                .into(),
+                record(&[
+                    ("DisplayName", name),
+                    ("DtmfAccessId", ext),
+                    ("IsPrimary", "false"),
+                    ("PartitionObjectId", &partition),
+                    ("Language", "1033"),
+                    ("TimeZone", "4"),
+                ]),
             );
+            c.add_handler_children(&id);
         }
         for (name, alias) in [
             ("All Voice Mail Users", "allvoicemailusers"),
             ("Sales Team", "sales"),
             ("Support Team", "support"),
         ] {
+            let dl = c.add("distributionlists", record(&[("DisplayName", name), ("Alias", alias)]));
+            let members: &[(String, String, String)] = if alias == "allvoicemailusers" {
+                &user_ids
+            } else {
+                &user_ids[..user_ids.len().min(2)]
+            };
+            for (uid, ualias, uname) in members {
+                c.add(
+                    &format!("distributionlists/{dl}/distributionlistmembers"),
+                    record(&[
+                        ("MemberObjectId", uid),
+                        ("MemberUserObjectId", uid),
+                        ("Alias", ualias),
+                        ("DisplayName", uname),
+                    ]),
+                );
+            }
+        }
+        for (alias, first, last) in [("jdoe-ext", "Jane", "Doe"), ("plumber", "Joe", "Plumber")] {
             c.add(
-                "distributionlists",
-                [
-                    ("DisplayName".to_string(), name.to_string()),
-                    ("Alias".into(), alias.into()),
-                ]
-                .into(),
+                "contacts",
+                record(&[
+                    ("Alias", alias),
+                    ("FirstName", first),
+                    ("LastName", last),
+                    ("DisplayName", &format!("{first} {last}")),
+                ]),
             );
         }
         c
     }
+}
+
+/// The resource a path names: (family, concrete collection path, parent id, item id).
+fn resource(path: &str) -> Option<(&'static Resource, String, Option<String>, Option<String>)> {
+    let segs: Vec<&str> = path.split('/').collect();
+    if segs.iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    for r in &RESOURCES {
+        let tpl: Vec<&str> = r.path.split('/').collect();
+        if segs.len() != tpl.len() && segs.len() != tpl.len() + 1 {
+            continue;
+        }
+        let mut parent = None;
+        let fits = tpl.iter().zip(&segs).all(|(t, s)| {
+            if *t == "*" {
+                parent = Some(s.to_string());
+                true
+            } else {
+                t == s
+            }
+        });
+        if fits {
+            let collection = segs[..tpl.len()].join("/");
+            let id = segs.get(tpl.len()).map(|s| s.to_string());
+            return Some((r, collection, parent, id));
+        }
+    }
+    None
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -146,20 +361,6 @@ fn matches_query(r: &Record, q: &str) -> Result<bool, String> {
     }
 }
 
-fn resource(path: &str) -> Option<(&'static str, &'static str, &'static str, Option<String>)> {
-    for (res, coll, item) in RESOURCES {
-        if path == res {
-            return Some((res, coll, item, None));
-        }
-        if let Some(id) = path.strip_prefix(res).and_then(|r| r.strip_prefix('/')) {
-            if !id.is_empty() && !id.contains('/') {
-                return Some((res, coll, item, Some(id.to_string())));
-            }
-        }
-    }
-    None
-}
-
 /// A JSON object body as field strings (CUPI takes every value as text); the error is a message.
 fn body_fields(body: &[u8]) -> Result<Record, String> {
     let v: Value = serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
@@ -191,17 +392,29 @@ pub async fn handle(
     if path == "version" {
         return axum::Json(json!({"name": "Cisco Unity Connection", "version": "15.0.1.10000-1"})).into_response();
     }
-    let Some((res, coll, item, id)) = resource(&path) else {
+    let Some((family, collection, parent, id)) = resource(&path) else {
         return error(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
             &format!("no resource /vmrest/{path}"),
         );
     };
+    let (coll, item) = (family.collection, family.item);
     let mut cupi = sim.cupi.lock().unwrap_or_else(|e| e.into_inner());
-    let table = cupi.tables.entry(res).or_default();
+    if let Some(parent) = &parent {
+        let parent_collection = collection.rsplitn(3, '/').nth(2).unwrap_or("").to_string();
+        if cupi.find(&parent_collection, "ObjectId", parent).is_none() {
+            return error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                &format!("/vmrest/{parent_collection}/{parent} not found"),
+            );
+        }
+    }
     match (method.as_str(), id) {
         ("GET", None) => {
+            let empty = Vec::new();
+            let table = cupi.tables.get(&collection).unwrap_or(&empty);
             let mut rows: Vec<&Record> = Vec::new();
             for r in table.iter() {
                 match params.get("query").map(|q| matches_query(r, q)) {
@@ -214,7 +427,8 @@ pub async fn handle(
             let per = params
                 .get("rowsPerPage")
                 .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(total.max(1));
+                .unwrap_or(total.max(1))
+                .max(1);
             let page = params
                 .get("pageNumber")
                 .and_then(|v| v.parse::<usize>().ok())
@@ -243,45 +457,78 @@ pub async fn handle(
                     .into_response()
             }
         }
-        ("GET", Some(id)) => match table.iter().find(|r| r.get("ObjectId") == Some(&id)) {
+        ("GET", Some(id)) => match cupi.find(&collection, family.id_field, &id) {
             Some(r) if wants_json(&headers) => axum::Json(record_json(r)).into_response(),
             Some(r) => ([("content-type", "application/xml")], record_xml(item, r)).into_response(),
             None => error(StatusCode::NOT_FOUND, "NOT_FOUND", &format!("{item} {id} not found")),
         },
-        ("POST", None) => {
-            let fields = match body_fields(&body) {
+        ("POST", None) if family.id_field == "ObjectId" => {
+            let mut fields = match body_fields(&body) {
                 Ok(f) => f,
                 Err(m) => return error(StatusCode::BAD_REQUEST, "INVALID_PARAMETER", &m),
             };
-            let key = if res == "handlers/callhandlers" {
-                "DisplayName"
-            } else {
-                "Alias"
-            };
-            let Some(k) = fields.get(key).filter(|v| !v.is_empty()) else {
+            if item == "DistributionListMember" {
+                let member = fields
+                    .get("MemberUserObjectId")
+                    .or_else(|| fields.get("MemberDistributionListObjectId"))
+                    .cloned()
+                    .unwrap_or_default();
+                let Some(found) = cupi
+                    .find("users", "ObjectId", &member)
+                    .or_else(|| cupi.find("distributionlists", "ObjectId", &member))
+                    .cloned()
+                else {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "INVALID_PARAMETER",
+                        &format!("no user or list {member}"),
+                    );
+                };
+                fields.insert("MemberObjectId".into(), member);
+                for k in ["Alias", "DisplayName"] {
+                    fields.insert(k.into(), found.get(k).cloned().unwrap_or_default());
+                }
+            }
+            let key = family.unique;
+            let Some(k) = fields.get(key).filter(|v| !v.is_empty()).cloned() else {
                 return error(
                     StatusCode::BAD_REQUEST,
                     "MISSING_PARAMETER",
                     &format!("{key} is required"),
                 );
             };
-            if res == "users" && !params.contains_key("templateAlias") {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "MISSING_PARAMETER",
-                    "templateAlias is required to create a user",
-                );
+            if item == "User" {
+                let Some(template) = params.get("templateAlias") else {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "MISSING_PARAMETER",
+                        "templateAlias is required to create a user",
+                    );
+                };
+                let Some(t) = cupi.find("usertemplates", "Alias", template).cloned() else {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "INVALID_PARAMETER",
+                        &format!("no user template {template}"),
+                    );
+                };
+                fields
+                    .entry("CosObjectId".into())
+                    .or_insert_with(|| t.get("CosObjectId").cloned().unwrap_or_default());
+                fields.entry("IsVmEnrolled".into()).or_insert_with(|| "false".into());
             }
-            if table.iter().any(|r| r.get(key) == Some(k)) {
+            if cupi.find(&collection, key, &k).is_some() {
                 return error(
                     StatusCode::BAD_REQUEST,
                     "DUPLICATE_OBJECT",
                     &format!("{item} with {key} {k} already exists"),
                 );
             }
-            drop(cupi);
-            let id = sim.cupi.lock().unwrap_or_else(|e| e.into_inner()).add(res, fields);
-            let uri = format!("/vmrest/{res}/{id}");
+            let id = cupi.add(&collection, fields);
+            if item == "Callhandler" {
+                cupi.add_handler_children(&id);
+            }
+            let uri = format!("/vmrest/{collection}/{id}");
             (StatusCode::CREATED, [("location", uri.clone())], uri).into_response()
         }
         ("PUT", Some(id)) => {
@@ -289,10 +536,15 @@ pub async fn handle(
                 Ok(f) => f,
                 Err(m) => return error(StatusCode::BAD_REQUEST, "INVALID_PARAMETER", &m),
             };
-            match table.iter_mut().find(|r| r.get("ObjectId") == Some(&id)) {
+            let id_field = family.id_field;
+            match cupi
+                .tables
+                .get_mut(&collection)
+                .and_then(|t| t.iter_mut().find(|r| r.get(id_field) == Some(&id)))
+            {
                 Some(r) => {
                     for (k, v) in fields {
-                        if k != "ObjectId" {
+                        if k != "ObjectId" && k != id_field {
                             r.insert(k, v);
                         }
                     }
@@ -301,10 +553,13 @@ pub async fn handle(
                 None => error(StatusCode::NOT_FOUND, "NOT_FOUND", &format!("{item} {id} not found")),
             }
         }
-        ("DELETE", Some(id)) => {
+        ("DELETE", Some(id)) if family.id_field == "ObjectId" => {
+            let table = cupi.tables.entry(collection.clone()).or_default();
             let before = table.len();
             table.retain(|r| r.get("ObjectId") != Some(&id));
             if table.len() < before {
+                let prefix = format!("{collection}/{id}/");
+                cupi.tables.retain(|k, _| !k.starts_with(&prefix));
                 StatusCode::NO_CONTENT.into_response()
             } else {
                 error(StatusCode::NOT_FOUND, "NOT_FOUND", &format!("{item} {id} not found"))

@@ -153,6 +153,9 @@ impl SoapClient {
     }
 
     async fn exchange(&self, op: &'static OperationDescriptor, request: Value) -> Result<Value, Error> {
+        if let crate::schema::Binding::Http { .. } = op.binding {
+            return self.exchange_rest(op, request).await;
+        }
         let envelope = soap::request_envelope(op, &request)?;
         let response = self
             .http
@@ -178,6 +181,45 @@ impl SoapClient {
             }
         })?;
         interpret(op, status, retry_after, &body)
+    }
+}
+
+impl SoapClient {
+    /// A REST operation: path and query from the request, JSON in and out.
+    async fn exchange_rest(&self, op: &'static OperationDescriptor, request: Value) -> Result<Value, Error> {
+        let r = crate::rest::build(op, &request)?;
+        let url = format!(
+            "{}{}{}",
+            self.url.trim_end_matches('/'),
+            r.path,
+            crate::rest::query_string(&r.query)
+        );
+        let method = reqwest::Method::from_bytes(r.method.as_bytes()).map_err(|e| Error::Config(e.to_string()))?;
+        let mut builder = self
+            .http
+            .request(method, url)
+            .basic_auth(&self.username, Some(&self.password))
+            .header("Accept", "application/json");
+        if let Some(body) = &r.body {
+            builder = builder
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(body).map_err(|e| Error::Config(e.to_string()))?);
+        }
+        let response = builder.send().await.map_err(transport_error)?;
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.text().await.map_err(|e| {
+            if e.is_timeout() {
+                Error::Timeout(e.to_string())
+            } else {
+                Error::Truncated
+            }
+        })?;
+        crate::rest::read(op, status, location.as_deref(), &body)
     }
 }
 

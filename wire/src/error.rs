@@ -67,6 +67,11 @@ pub enum Error {
     Config(String),
     #[error("call refused before sending: {0}")]
     Refused(String),
+    /// A REST API's own error answer (CUPI: `{"errors": {"code": ..., "message": ...}}`).
+    #[error("HTTP {status}: {code}: {message}")]
+    Rest { status: u16, code: String, message: String },
+    #[error("the answer does not have the declared shape: {0}")]
+    ResponseShape(JsonErrors),
 }
 
 impl Error {

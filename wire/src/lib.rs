@@ -8,6 +8,7 @@ pub mod client;
 pub mod error;
 pub mod json;
 pub mod json_schema;
+pub mod rest;
 pub mod sample;
 pub mod schema;
 pub mod soap;

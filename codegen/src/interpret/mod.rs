@@ -1,6 +1,7 @@
 //! Stage 2, interpretation: the raw XSD/WSDL model becomes IR types and operations.
 //! Every construct is mapped or rejected with an error naming where it is; nothing is dropped.
 
+pub mod cupi;
 mod names;
 mod simple;
 
@@ -20,6 +21,9 @@ pub enum InterpretError {
     UnknownType { origin: String, name: String },
     #[error("operation {operation}: element '{element}' is not declared in any schema")]
     UnknownElement { operation: String, element: String },
+    /// A mistake in a REST description (CUPI), with its line.
+    #[error("{file}:{line}: {message}")]
+    Description { file: String, line: usize, message: String },
 }
 
 fn unsupported(origin: &str, message: impl Into<String>) -> InterpretError {

@@ -1,6 +1,7 @@
 //! Stage 1, parsing: WSDL 1.1 and XSD files into raw models that mirror the documents.
 //! Imports and includes are followed relative to the importing file.
 
+pub mod cupi;
 pub mod dom;
 pub mod wsdl;
 pub mod xsd;
