@@ -70,6 +70,11 @@ fn fingerprint(c: &Credential) -> u64 {
 
 /// `host`, `host:port`, `1.2.3.4:port` or `[v6]:port`; no scheme, path or user info.
 pub fn base_url(config: &Config, host: &str) -> Result<String, CucmError> {
+    https_base(host, config.get("SERVER_CUCM_AXL_PORT"))
+}
+
+/// `https://host:port` from a host with or without its port.
+pub fn https_base(host: &str, default_port: &str) -> Result<String, CucmError> {
     let ok = !host.is_empty()
         && host.len() <= 255
         && host
@@ -87,7 +92,7 @@ pub fn base_url(config: &Config, host: &str) -> Result<String, CucmError> {
     } else if host.contains(':') && !host.starts_with('[') {
         Err(CucmError::BadHost(host.into()))
     } else {
-        Ok(format!("https://{host}:{}", config.get("SERVER_CUCM_AXL_PORT")))
+        Ok(format!("https://{host}:{default_port}"))
     }
 }
 
@@ -116,15 +121,25 @@ pub fn schema_for(host: &str, version: &str) -> Result<&'static str, CucmError> 
 }
 
 pub fn client_config(config: &Config, base: String, credential: &Credential) -> Result<ClientConfig, CucmError> {
+    product_client_config(config, "CUCM", "SERVER_CUCM_AXL_TIMEOUT", base, credential)
+}
+
+/// Timeouts and TLS trust from SERVER_<PRODUCT>_SSL_VERIFY and SERVER_<PRODUCT>_SSL_CA_BUNDLE.
+pub fn product_client_config(
+    config: &Config,
+    product: &str,
+    timeout_key: &str,
+    base: String,
+    credential: &Credential,
+) -> Result<ClientConfig, CucmError> {
     let mut c = ClientConfig::new(base, &credential.username, &credential.password);
-    c.read_timeout = Duration::from_secs(config.int("SERVER_CUCM_AXL_TIMEOUT"));
+    c.read_timeout = Duration::from_secs(config.int(timeout_key));
     c.connect_timeout = c.read_timeout.min(Duration::from_secs(10));
-    c.accept_invalid_certs = !config.flag("SERVER_CUCM_SSL_VERIFY");
-    if let Some(path) = config.optional_path("SERVER_CUCM_SSL_CA_BUNDLE") {
-        c.ca_bundle_pem = Some(
-            std::fs::read(&path)
-                .map_err(|e| CucmError::Config(format!("SERVER_CUCM_SSL_CA_BUNDLE {}: {e}", path.display())))?,
-        );
+    c.accept_invalid_certs = !config.flag(&format!("SERVER_{product}_SSL_VERIFY"));
+    let bundle = format!("SERVER_{product}_SSL_CA_BUNDLE");
+    if let Some(path) = config.optional_path(&bundle) {
+        c.ca_bundle_pem =
+            Some(std::fs::read(&path).map_err(|e| CucmError::Config(format!("{bundle} {}: {e}", path.display())))?);
     }
     Ok(c)
 }
@@ -148,6 +163,20 @@ impl Cisco {
         path: &'static str,
         credential: &Credential,
     ) -> Result<SoapClient, CucmError> {
+        self.session_with(client, host, path, credential, || {
+            client_config(config, base_url(config, host)?, credential)
+        })
+    }
+
+    /// As [`Cisco::session`], for any service: `make` builds the client configuration.
+    pub fn session_with(
+        &self,
+        client: &str,
+        host: &str,
+        path: &'static str,
+        credential: &Credential,
+        make: impl FnOnce() -> Result<ClientConfig, CucmError>,
+    ) -> Result<SoapClient, CucmError> {
         let key = SessionKey {
             client: client.into(),
             host: host.to_ascii_lowercase(),
@@ -160,7 +189,7 @@ impl Cisco {
                 return Ok(c.clone());
             }
         }
-        let cfg = client_config(config, base_url(config, host)?, credential)?;
+        let cfg = make()?;
         let c = SoapClient::new(&cfg, path).map_err(|e| CucmError::Config(e.to_string()))?;
         sessions.insert(key, (fp, c.clone()));
         Ok(c)

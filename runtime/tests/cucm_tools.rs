@@ -45,10 +45,10 @@ async fn start(sim_config: uc_sim::SimConfig, extra_env: &str) -> Bridge {
     let port = free_port();
     let env = format!(
         "MCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nAUTH_RSA_KEY_SIZE=2048\nAUTH_CLIENTS={CLIENTS}\n\
-         LOGGING_CONSOLE_ENABLED=0\nSERVER_CUCM_SSL_CA_BUNDLE={}\nSERVER_CUCM_AXL_PAGE_SIZE=40\n\
-         SERVER_CUCM_PHONE_HTTP_PORT={}\n{extra_env}",
-        sim_ca.display(),
+         LOGGING_CONSOLE_ENABLED=0\nSERVER_CUCM_SSL_CA_BUNDLE={ca}\nSERVER_CUCM_AXL_PAGE_SIZE=40\n\
+         SERVER_CUCM_PHONE_HTTP_PORT={}\nSERVER_CUC_SSL_CA_BUNDLE={ca}\n{extra_env}",
         sim.phones.first().map_or(80, |p| p.addr.port()),
+        ca = sim_ca.display(),
     );
     std::fs::write(root.join(".env"), env).unwrap();
     let running = ai_bridge::serve::start(&root).await.unwrap();
@@ -77,11 +77,15 @@ impl Bridge {
     }
 
     fn store_credentials_for(&self, client: &str) {
+        self.store_kind_for(client, ai_bridge::credentials::Kind::Axl);
+    }
+
+    fn store_kind_for(&self, client: &str, kind: ai_bridge::credentials::Kind) {
         let mut store = ai_bridge::credentials::CredentialStore::open(&self.running.state.config, client).unwrap();
         store
             .put(
                 &self.host,
-                ai_bridge::credentials::Kind::Axl,
+                kind,
                 ai_bridge::credentials::Credential {
                     username: self.sim.sim.config.username.clone(),
                     password: self.sim.sim.config.password.clone(),
@@ -708,5 +712,247 @@ async fn phone_screenshots_by_device_name_and_address_png_and_converted_bmp() {
         "{e}"
     );
     assert!(!e.contains("wrong"));
+    b.stop().await;
+}
+
+fn cupi(host: &str, operation: &str, arguments: Value) -> Value {
+    call(
+        "cuc_cupi_call",
+        json!({"host": host, "operation": operation, "arguments": arguments}),
+    )
+}
+
+fn raw(host: &str, method: &str, path: &str) -> Value {
+    call(
+        "cuc_cupi_request",
+        json!({"host": host, "method": method, "path": path}),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unity_connection_cupi_typed_end_to_end_with_quirks_paging_and_rbac() {
+    let b = start(uc_sim::SimConfig::default(), "").await;
+    let h = b.host.clone();
+    let password = b.sim.sim.config.password.clone();
+    let first_alias = b.sim.sim.cupi.lock().unwrap().tables["users"][0]["Alias"].clone();
+    let s = b
+        .session(
+            "adm",
+            json!([
+                call("cuc_store_credentials", json!({"host": h, "username": "axladmin", "password": password})),
+                call("cuc_get_version", json!({"host": h})),
+                cupi(&h, "listUsers", json!({"rowsPerPage": 5})),
+                call("cuc_cupi_call", json!({"host": h, "operation": "listUsers", "arguments": {"rowsPerPage": 7}, "all_pages": true})),
+                cupi(&h, "listUsers", json!({"query": format!("(Alias is {first_alias})")})),
+                cupi(&h, "addUser", json!({"templateAlias": "voicemailusertemplate", "body": {"Alias": "newuser", "FirstName": "New", "DtmfAccessId": "4242"}})),
+                cupi(&h, "addUser", json!({"body": {"Alias": "other"}})),
+                cupi(&h, "addUser", json!({"templateAlias": "voicemailusertemplate", "body": {"Alias": "newuser"}})),
+                cupi(&h, "ListUsers", json!({})),
+                call("cuc_describe_cupi_operation", json!({"operation": "addUser"})),
+            ]),
+        )
+        .await;
+    let r = &s.results;
+    ok(&r[0]);
+    assert_eq!(ok(&r[1])["version"], "15.0.1.10000-1");
+    let page = &ok(&r[2])["response"];
+    assert_eq!(page["@total"], 20, "@total comes back as a number: {page}");
+    assert_eq!(page["User"].as_array().unwrap().len(), 5);
+    assert!(
+        page["User"][0]["IsVmEnrolled"].is_boolean() && page["User"][0]["TimeZone"].is_i64(),
+        "{page}"
+    );
+    let all = ok(&r[3]);
+    assert_eq!(all["pages"], 3);
+    assert_eq!(all["complete"], true);
+    assert_eq!(all["response"]["User"].as_array().unwrap().len(), 20);
+    let one = &ok(&r[4])["response"];
+    assert_eq!(
+        one["User"].as_array().unwrap().len(),
+        1,
+        "a one-item page (an object in CUPI) is a list: {one}"
+    );
+    let created = ok(&r[5])["response"].clone();
+    let new_id = created["ObjectId"].as_str().unwrap().to_string();
+    assert_eq!(created["uri"], format!("/vmrest/users/{new_id}"));
+    let missing = err(&r[6]);
+    assert!(
+        missing.starts_with("InvalidArguments") && missing.contains("templateAlias"),
+        "{missing}"
+    );
+    let dup = err(&r[7]);
+    assert!(dup.contains("DUPLICATE_OBJECT") && dup.contains("HTTP 400"), "{dup}");
+    assert!(err(&r[8]).contains("did you mean 'listUsers'"));
+    let described = ok(&r[9]);
+    assert_eq!(described["rbac_name"], "POST /vmrest/users");
+    let required = described["input_schema"]["required"].as_array().unwrap();
+    assert!(
+        required.contains(&json!("templateAlias")) && required.contains(&json!("body")),
+        "{described}"
+    );
+
+    // Each resource family, typed.
+    let (handler, sales, cos) = {
+        let c = b.sim.sim.cupi.lock().unwrap();
+        let handler = c.tables["handlers/callhandlers"][0]["ObjectId"].clone();
+        let sales = c.tables["distributionlists"]
+            .iter()
+            .find(|d| d["Alias"] == "sales")
+            .unwrap()["ObjectId"]
+            .clone();
+        let cos = c.tables["coses"][0]["ObjectId"].clone();
+        (handler, sales, cos)
+    };
+    let s = b
+        .session(
+            "adm",
+            json!([
+                cupi(&h, "getUser", json!({"ObjectId": new_id})),
+                cupi(&h, "updateUser", json!({"ObjectId": new_id, "body": {"DisplayName": "Renamed", "IsVmEnrolled": true}})),
+                cupi(&h, "getUser", json!({"ObjectId": new_id})),
+                cupi(&h, "listUserTemplates", json!({})),
+                cupi(&h, "listCallhandlers", json!({})),
+                cupi(&h, "listTransferOptions", json!({"ObjectId": handler})),
+                cupi(&h, "updateTransferOption", json!({"ObjectId": handler, "TransferOptionType": "Off Hours", "body": {"Enabled": true, "Action": 1, "Extension": "5000"}})),
+                cupi(&h, "getTransferOption", json!({"ObjectId": handler, "TransferOptionType": "Off Hours"})),
+                cupi(&h, "listGreetings", json!({"ObjectId": handler})),
+                cupi(&h, "addDistributionListMember", json!({"ObjectId": sales, "body": {"MemberUserObjectId": new_id}})),
+                cupi(&h, "listDistributionListMembers", json!({"ObjectId": sales})),
+                cupi(&h, "listContacts", json!({})),
+                cupi(&h, "addContact", json!({"body": {"Alias": "vendor", "FirstName": "Val"}})),
+                cupi(&h, "listPartitions", json!({})),
+                cupi(&h, "listSearchSpaces", json!({})),
+                cupi(&h, "updateCos", json!({"ObjectId": cos, "body": {"MaxMsgLength": 600}})),
+                cupi(&h, "getCos", json!({"ObjectId": cos})),
+                cupi(&h, "deleteUser", json!({"ObjectId": new_id})),
+                cupi(&h, "getUser", json!({"ObjectId": new_id})),
+                cupi(&h, "getUser", json!({"ObjectId": "../users"})),
+                raw(&h, "GET", "/vmrest/users"),
+            ]),
+        )
+        .await;
+    let r = &s.results;
+    let user = &ok(&r[0])["response"];
+    assert_eq!(
+        (user["Alias"].as_str(), user["IsVmEnrolled"].as_bool()),
+        (Some("newuser"), Some(false))
+    );
+    assert_eq!(ok(&r[1])["response"], json!({}), "PUT answers 204");
+    let user = &ok(&r[2])["response"];
+    assert_eq!(
+        (user["DisplayName"].as_str(), user["IsVmEnrolled"].as_bool()),
+        (Some("Renamed"), Some(true))
+    );
+    assert_eq!(ok(&r[3])["response"]["UserTemplate"].as_array().unwrap().len(), 2);
+    assert_eq!(ok(&r[4])["response"]["Callhandler"].as_array().unwrap().len(), 5);
+    let rules = &ok(&r[5])["response"];
+    assert_eq!(rules["TransferOption"].as_array().unwrap().len(), 3);
+    assert!(rules["TransferOption"][0]["Enabled"].is_boolean());
+    ok(&r[6]);
+    let rule = &ok(&r[7])["response"];
+    assert_eq!(
+        (rule["Enabled"].as_bool(), rule["Action"].as_i64()),
+        (Some(true), Some(1)),
+        "{rule}"
+    );
+    assert_eq!(ok(&r[8])["response"]["Greeting"].as_array().unwrap().len(), 7);
+    ok(&r[9]);
+    let members = &ok(&r[10])["response"];
+    assert!(
+        members["DistributionListMember"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["MemberObjectId"] == new_id.as_str()),
+        "{members}"
+    );
+    assert_eq!(ok(&r[11])["response"]["Contact"].as_array().unwrap().len(), 2);
+    ok(&r[12]);
+    assert_eq!(ok(&r[13])["response"]["@total"], 1);
+    assert_eq!(ok(&r[14])["response"]["@total"], 1);
+    ok(&r[15]);
+    assert_eq!(ok(&r[16])["response"]["MaxMsgLength"], 600);
+    ok(&r[17]);
+    assert!(err(&r[18]).contains("NOT_FOUND"));
+    assert!(
+        err(&r[19]).contains("refused before sending"),
+        "a path parameter cannot climb the path"
+    );
+    assert_eq!(ok(&r[20])["status"], 200);
+
+    // The auditor reads; the operator also changes users and call handlers; nobody escapes the path.
+    b.store_kind_for("aud", ai_bridge::credentials::Kind::Cupi);
+    b.store_kind_for("op", ai_bridge::credentials::Kind::Cupi);
+    let s = b
+        .session(
+            "aud",
+            json!([
+                raw(&h, "GET", "/vmrest/users"),
+                raw(&h, "GET", "/vmrest/../vmrest/users"),
+                raw(&h, "get", "/vmrest/users"),
+                raw(&h, "GET", "/vmrest/%2e%2e/vmrest/users"),
+                raw(&h, "GET", "/vmrest/%2E%2E/%2fetc"),
+                raw(&h, "PUT", "/vmrest/users/x"),
+                cupi(&h, "updateUser", json!({"ObjectId": "x", "body": {"DisplayName": "y"}})),
+                cupi(&h, "listUsers", json!({"rowsPerPage": 1})),
+                call("cuc_list_cupi_operations", json!({})),
+            ]),
+        )
+        .await;
+    let r = &s.results;
+    assert_eq!(ok(&r[0])["status"], 200);
+    for (i, what) in [
+        (1, ".."),
+        (2, "lower-case method"),
+        (3, "%2e%2e"),
+        (4, "%2E%2E/%2f"),
+        (5, "PUT"),
+        (6, "typed PUT"),
+    ] {
+        let e = err(&r[i]);
+        assert!(e.starts_with("ProfilePermissionError"), "{what}: {e}");
+    }
+    assert_eq!(ok(&r[7])["response"]["User"].as_array().unwrap().len(), 1);
+    let listed = ok(&r[8]);
+    assert!(
+        listed["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["method"] == "GET"),
+        "{listed}"
+    );
+    assert!(!s.tools.contains(&"cuc_store_credentials".to_string()));
+    let users_id = b.sim.sim.cupi.lock().unwrap().tables["users"][0]["ObjectId"].clone();
+    let s = b
+        .session(
+            "op",
+            json!([
+                cupi(
+                    &h,
+                    "updateUser",
+                    json!({"ObjectId": users_id, "body": {"DisplayName": "By Operator"}})
+                ),
+                cupi(
+                    &h,
+                    "updateCallhandler",
+                    json!({"ObjectId": handler, "body": {"DtmfAccessId": "8009"}})
+                ),
+                cupi(
+                    &h,
+                    "addUser",
+                    json!({"templateAlias": "voicemailusertemplate", "body": {"Alias": "x"}})
+                ),
+                cupi(&h, "deleteUser", json!({"ObjectId": users_id})),
+                cupi(&h, "updateCos", json!({"ObjectId": cos, "body": {"MaxMsgLength": 1}})),
+            ]),
+        )
+        .await;
+    let r = &s.results;
+    ok(&r[0]);
+    ok(&r[1]);
+    for x in &r[2..] {
+        assert!(err(x).starts_with("ProfilePermissionError"), "{x}");
+    }
     b.stop().await;
 }

@@ -119,6 +119,7 @@ pub fn tools() -> Vec<ToolDef> {
             "platform CLI (SSH)",
             "an IM and Presence host",
         ),
+        ("cuc", "cuc", Kind::Cupi, "CUPI (REST API)", "a Unity Connection host"),
         (
             "cuc_os",
             "cuc",
@@ -161,25 +162,30 @@ pub fn tools() -> Vec<ToolDef> {
             ));
         }
     }
-    tools.push(ToolDef::new(
-        "cucm_list_credentials",
-        "The hosts you have stored credentials for and which kinds (axl, os, phone); never the secrets.",
-        json!({"type": "object", "properties": {}, "additionalProperties": false}),
-        Access::Anyone,
-        Limit::Common,
-        |ctx, args| async move {
-            only_keys(&args, &[])?;
-            let store = CredentialStore::open(&ctx.state.config, &ctx.client.name)?;
-            let hosts: Vec<Value> = store
-                .list()
-                .into_iter()
-                .map(|(host, kinds)| {
-                    let version = ctx.state.cisco.known_version(&host);
-                    json!({"host": host, "kinds": kinds, "version": version})
-                })
-                .collect();
-            Ok(json!({"hosts": hosts}))
-        },
-    ));
+    // One list per product, all showing the same store: a client's logins for every host.
+    for product in ["cucm", "imp", "cuc"] {
+        tools.push(ToolDef::new(
+            format!("{product}_list_credentials"),
+            "The hosts you have stored credentials for and which kinds (axl, os, phone, cupi); never the secrets.",
+            json!({"type": "object", "properties": {}, "additionalProperties": false}),
+            Access::Anyone,
+            Limit::Common,
+            list_credentials,
+        ));
+    }
     tools
+}
+
+async fn list_credentials(ctx: Ctx, args: Map<String, Value>) -> Result<Value, ToolError> {
+    only_keys(&args, &[])?;
+    let store = CredentialStore::open(&ctx.state.config, &ctx.client.name)?;
+    let hosts: Vec<Value> = store
+        .list()
+        .into_iter()
+        .map(|(host, kinds)| {
+            let version = ctx.state.cisco.known_version(&host);
+            json!({"host": host, "kinds": kinds, "version": version})
+        })
+        .collect();
+    Ok(json!({"hosts": hosts}))
 }

@@ -5,6 +5,7 @@
 pub mod axl;
 pub mod bridge;
 pub mod credentials;
+pub mod cupi;
 pub mod phone;
 pub mod ris;
 pub mod ssh;
@@ -97,6 +98,10 @@ pub enum Access {
     Screenshot {
         product: &'static str,
     },
+    /// Some CUPI method and path (each request is checked per call).
+    Cupi {
+        product: &'static str,
+    },
 }
 
 impl Access {
@@ -109,6 +114,7 @@ impl Access {
             Access::Ris { product } => p.has_section(product, "ris"),
             Access::Ssh { product } => p.has_section(product, "ssh"),
             Access::Screenshot { product } => p.allows_screenshot(product),
+            Access::Cupi { product } => p.has_section(product, "cupi"),
         };
         if ok {
             return Ok(());
@@ -128,6 +134,7 @@ impl Access {
             Access::Ris { product } => format!("profile '{}' allows no {product} RIS queries", p.name),
             Access::Ssh { product } => format!("profile '{}' allows no {product} CLI commands", p.name),
             Access::Screenshot { product } => format!("profile '{}' allows no phone screenshots via {product}", p.name),
+            Access::Cupi { product } => format!("profile '{}' allows no {product} CUPI requests", p.name),
         })
     }
 }
@@ -250,6 +257,7 @@ pub fn all(config: &Config) -> Result<Vec<ToolDef>, String> {
     tools.extend(ris::tools());
     tools.extend(ssh::tools());
     tools.extend(phone::tools());
+    tools.extend(cupi::tools());
     tools.extend(axl::typed_tools(config.get("MCP_TYPED_TOOLS"))?);
     Ok(tools)
 }
