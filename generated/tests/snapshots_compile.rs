@@ -26,7 +26,8 @@ snapshots!(
     keywords,
     case_clash,
     recursion,
-    long_sequence
+    long_sequence,
+    rest
 );
 
 use uc_wire::{json, xml, Nillable, Typed, Value, Wire};
@@ -186,4 +187,89 @@ fn recursive_types_are_boxed_and_round_trip() {
     )
     .unwrap();
     assert_eq!(back, node);
+}
+
+#[test]
+fn rest_requests_split_into_path_query_and_body_and_cupi_answers_are_typed() {
+    use uc_wire::rest::{build, read};
+    let get = build(
+        &rest::O_get_item,
+        &rest::GetItemReq {
+            object_id: "Off Hours".into(),
+        }
+        .into_value(),
+    )
+    .unwrap();
+    assert_eq!(
+        (get.method, get.path.as_str(), get.body),
+        ("GET", "/vmrest/items/Off%20Hours", None)
+    );
+    for bad in ["a/b", "..", "%2e", "x?y"] {
+        let r = build(
+            &rest::O_get_item,
+            &rest::GetItemReq { object_id: bad.into() }.into_value(),
+        );
+        assert!(matches!(r, Err(uc_wire::Error::Refused(_))), "{bad}");
+    }
+    let list = build(
+        &rest::O_list_items,
+        &rest::ListItemsReq {
+            rows_per_page: Some(5),
+            page_number: None,
+        }
+        .into_value(),
+    )
+    .unwrap();
+    assert_eq!(list.query, vec![("rowsPerPage".to_string(), "5".to_string())]);
+    let add = build(
+        &rest::O_add_item,
+        &rest::AddItemReq {
+            body: rest::Item {
+                object_id: None,
+                name: "x".into(),
+                count: Some(3),
+                enabled: Some(true),
+            },
+        }
+        .into_value(),
+    )
+    .unwrap();
+    assert_eq!(
+        add.body,
+        Some(serde_json::json!({"Name": "x", "Count": "3", "Enabled": "true"})),
+        "CUPI takes text"
+    );
+
+    // Every value a string, a one-item list as an object, unknown fields: typed all the same.
+    let page = read(
+        &rest::O_list_items,
+        200,
+        None,
+        r#"{"@total":"1","Item":{"ObjectId":"id1","Name":"x","Count":"3","Enabled":"false","Extra":"y"}}"#,
+    )
+    .unwrap();
+    let page = rest::ItemList::from_value(page).unwrap();
+    assert_eq!(page.total, Some(1));
+    assert_eq!(page.item.len(), 1);
+    assert_eq!((page.item[0].count, page.item[0].enabled), (Some(3), Some(false)));
+    let created =
+        rest::Created::from_value(read(&rest::O_add_item, 201, Some("/vmrest/items/id9"), "").unwrap()).unwrap();
+    assert_eq!(
+        (created.uri.as_str(), created.object_id.as_str()),
+        ("/vmrest/items/id9", "id9")
+    );
+    assert!(read(&rest::O_update_item, 204, None, "").is_ok());
+    let e = read(
+        &rest::O_add_item,
+        400,
+        None,
+        r#"{"errors":{"code":"DUPLICATE_OBJECT","message":"exists"}}"#,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, uc_wire::Error::Rest { status: 400, ref code, .. } if code == "DUPLICATE_OBJECT"),
+        "{e}"
+    );
+    let e = read(&rest::O_get_item, 401, None, "").unwrap_err();
+    assert!(matches!(e, uc_wire::Error::Unauthorized));
 }

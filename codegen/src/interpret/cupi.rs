@@ -111,11 +111,15 @@ fn placeholders(path: &str) -> Vec<&str> {
 }
 
 pub fn interpret(d: &CupiDescription) -> Result<Service, InterpretError> {
+    // Origins (in generated docs) name the file only, so output does not depend on checkouts.
+    let file = std::path::Path::new(&d.file)
+        .file_name()
+        .map_or(d.file.clone(), |n| n.to_string_lossy().to_string());
     let mut ids = HashMap::new();
     let mut types: Vec<TypeDef> = Vec::new();
     for b in BUILT_IN {
         ids.insert(b.to_string(), types.len());
-        types.push(strukt(b, "", format!("{}: built in", d.file), Vec::new()));
+        types.push(strukt(b, "", format!("{file}: built in"), Vec::new()));
     }
     for t in &d.types {
         if BUILT_IN.contains(&t.name.as_str()) {
@@ -126,12 +130,7 @@ pub fn interpret(d: &CupiDescription) -> Result<Service, InterpretError> {
             ));
         }
         ids.insert(t.name.clone(), types.len());
-        types.push(strukt(
-            &t.name,
-            &t.doc,
-            format!("{}: type {}", d.file, t.name),
-            Vec::new(),
-        ));
+        types.push(strukt(&t.name, &t.doc, format!("{file}: type {}", t.name), Vec::new()));
     }
     let resolver = Types { d, ids };
     for t in &d.types {
@@ -290,7 +289,7 @@ pub fn interpret(d: &CupiDescription) -> Result<Service, InterpretError> {
         types.push(strukt(
             &req_name,
             &o.doc,
-            format!("{}: operation {}", d.file, o.name),
+            format!("{file}: operation {}", o.name),
             fields,
         ));
         let response = *resolver.ids.get(&o.response.0).ok_or_else(|| {
