@@ -35,6 +35,8 @@ pub enum Error {
 pub struct Loaded {
     /// AXL versions, oldest first.
     pub axl: Vec<Service>,
+    /// IM and Presence AXL versions (the IM&P node's own toolkit), oldest first.
+    pub imp: Vec<Service>,
     pub ris: Option<Service>,
     /// Unity Connection's REST API, from ai-bridge's own description.
     pub cupi: Option<Service>,
@@ -66,6 +68,12 @@ pub fn load_service(wsdl_path: &Path, info: ServiceInfo) -> Result<(Service, Vec
 
 /// The AXL toolkit of one version directory (`axl/15.0/AXLAPI.wsdl`).
 pub fn load_axl_version(dir: &Path) -> Result<(Service, Vec<PathBuf>), Error> {
+    load_axl_toolkit(dir, "axl")
+}
+
+/// An AXL-style toolkit of one version directory, for `axl` (CUCM) or `imp` (IM and Presence).
+/// The service path is the WSDL's `soap:address` path when it has one, else `/axl/`.
+pub fn load_axl_toolkit(dir: &Path, product: &str) -> Result<(Service, Vec<PathBuf>), Error> {
     let version = dir
         .file_name()
         .and_then(|n| n.to_str())
@@ -81,15 +89,54 @@ pub fn load_axl_version(dir: &Path) -> Result<(Service, Vec<PathBuf>), Error> {
             message: "no AXLAPI.wsdl in this AXL version directory".into(),
         });
     }
-    load_service(
-        &wsdl,
+    let parsed = parse::wsdl::read_wsdl(&wsdl)?;
+    let endpoint_path = parsed
+        .address
+        .as_deref()
+        .and_then(address_path)
+        .unwrap_or_else(|| "/axl/".into());
+    let mut service = interpret::interpret(
+        &parsed,
         ServiceInfo {
-            product: "axl".into(),
+            product: product.into(),
             module: version_module(&version),
             version,
-            endpoint_path: "/axl/".into(),
+            endpoint_path,
         },
-    )
+    )?;
+    passes::run_all(&mut service);
+    Ok((service, parsed.files_read))
+}
+
+/// The path of a `soap:address` URL (`https://CCMSERVERNAME:8443/axl/` -> `/axl/`).
+fn address_path(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let path = &rest[rest.find('/')?..];
+    (path.len() > 1).then(|| path.to_string())
+}
+
+/// Every `<product>/<version>/AXLAPI.wsdl` under `schemas`, oldest version first.
+fn load_axl_family(schemas: &Path, product: &str, loaded: &mut Loaded) -> Result<Vec<Service>, Error> {
+    let root = schemas.join(product);
+    let mut services = Vec::new();
+    if !root.is_dir() {
+        return Ok(services);
+    }
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .map_err(|e| Error::Layout {
+            path: root.clone(),
+            message: e.to_string(),
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("AXLAPI.wsdl").is_file())
+        .collect();
+    dirs.sort_by_key(|d| version_key(&d.file_name().unwrap_or_default().to_string_lossy()));
+    for d in dirs {
+        let (s, files) = load_axl_toolkit(&d, product)?;
+        services.push(s);
+        loaded.inputs.extend(files);
+    }
+    Ok(services)
 }
 
 /// The CUPI description file: `cupi/cupi.toml`.
@@ -100,27 +147,12 @@ pub fn load_cupi(path: &Path) -> Result<Service, Error> {
     Ok(service)
 }
 
-/// Loads everything under a schemas directory: `axl/<version>/`, `ris/RISService70.wsdl`,
-/// `cupi/cupi.toml`.
+/// Loads everything under a schemas directory: `axl/<version>/`, `imp/<version>/`,
+/// `ris/RISService70.wsdl`, `cupi/cupi.toml`.
 pub fn load_dir(schemas: &Path) -> Result<Loaded, Error> {
     let mut loaded = Loaded::default();
-    let axl = schemas.join("axl");
-    if axl.is_dir() {
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&axl)
-            .map_err(|e| Error::Layout {
-                path: axl.clone(),
-                message: e.to_string(),
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.join("AXLAPI.wsdl").is_file())
-            .collect();
-        dirs.sort_by_key(|d| version_key(&d.file_name().unwrap_or_default().to_string_lossy()));
-        for d in dirs {
-            let (s, files) = load_axl_version(&d)?;
-            loaded.axl.push(s);
-            loaded.inputs.extend(files);
-        }
-    }
+    loaded.axl = load_axl_family(schemas, "axl", &mut loaded)?;
+    loaded.imp = load_axl_family(schemas, "imp", &mut loaded)?;
     let ris = schemas.join("ris").join("RISService70.wsdl");
     if ris.is_file() {
         let (s, files) = load_service(
@@ -146,30 +178,8 @@ pub fn load_dir(schemas: &Path) -> Result<Loaded, Error> {
 /// Generated source files (name, content) for a loaded schemas directory.
 pub fn render_all(loaded: &Loaded, pretty: bool) -> Result<Vec<(String, String)>, Error> {
     let mut files = Vec::new();
-    let sharing = passes::share_across_versions::compute(&loaded.axl);
-    let mut axl_mods = String::new();
-    let mut versions = Vec::new();
-    let mut arms = String::new();
-    for (i, s) in loaded.axl.iter().enumerate() {
-        let shared: Vec<Option<String>> = sharing[i]
-            .iter()
-            .map(|d| d.map(|d| loaded.axl[d].module.clone()))
-            .collect();
-        let file = format!("axl_{}.rs", s.module);
-        files.push((file.clone(), render::render_service(s, &shared, pretty)?));
-        axl_mods.push_str(&format!(
-            "#[doc = \"AXL {v}.\"]\n#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]\npub mod {m} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{file}\")); }}\n",
-            v = s.version,
-            m = s.module
-        ));
-        versions.push(format!("{:?}", s.version));
-        arms.push_str(&format!("        {:?} => Some({}::OPERATIONS),\n", s.version, s.module));
-    }
-    axl_mods.push_str(&format!(
-        "/// The AXL versions compiled in, oldest first.\npub const VERSIONS: &[&str] = &[{}];\n\n/// The operations of one compiled version.\npub fn operations(version: &str) -> Option<&'static [&'static uc_wire::OperationDescriptor]> {{\n    match version {{\n{arms}        _ => None,\n    }}\n}}\n",
-        versions.join(", ")
-    ));
-    files.push(("axl.rs".into(), axl_mods));
+    render_axl_family(&loaded.axl, "axl", "AXL", pretty, &mut files)?;
+    render_axl_family(&loaded.imp, "imp", "IM and Presence AXL", pretty, &mut files)?;
     let mut ris = String::new();
     if let Some(s) = &loaded.ris {
         files.push(("ris_service.rs".into(), render::render_service(s, &[], pretty)?));
@@ -189,14 +199,51 @@ pub fn render_all(loaded: &Loaded, pretty: bool) -> Result<Vec<(String, String)>
     Ok(files)
 }
 
+/// `<family>.rs` (one module per version, `VERSIONS`, `operations()`) and one file per version.
+/// Types identical across the family's versions are generated once and re-exported.
+fn render_axl_family(
+    services: &[Service],
+    family: &str,
+    label: &str,
+    pretty: bool,
+    files: &mut Vec<(String, String)>,
+) -> Result<(), Error> {
+    let sharing = passes::share_across_versions::compute(services);
+    let mut mods = String::new();
+    let mut versions = Vec::new();
+    let mut arms = String::new();
+    for (i, s) in services.iter().enumerate() {
+        let shared: Vec<Option<String>> = sharing[i]
+            .iter()
+            .map(|d| d.map(|d| services[d].module.clone()))
+            .collect();
+        let file = format!("{family}_{}.rs", s.module);
+        files.push((file.clone(), render::render_service(s, &shared, pretty)?));
+        mods.push_str(&format!(
+            "#[doc = \"{label} {v}.\"]\n#[allow(clippy::all, non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, unused_imports, missing_docs)]\npub mod {m} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{file}\")); }}\n",
+            v = s.version,
+            m = s.module
+        ));
+        versions.push(format!("{:?}", s.version));
+        arms.push_str(&format!("        {:?} => Some({}::OPERATIONS),\n", s.version, s.module));
+    }
+    let path = services.last().map_or("/axl/", |s| s.endpoint_path.as_str());
+    mods.push_str(&format!(
+        "/// The service path on the host (the newest version's).\npub const ENDPOINT_PATH: &str = {path:?};\n/// The {label} versions compiled in, oldest first.\npub const VERSIONS: &[&str] = &[{}];\n\n/// The operations of one compiled version.\npub fn operations(version: &str) -> Option<&'static [&'static uc_wire::OperationDescriptor]> {{\n    match version {{\n{arms}        _ => None,\n    }}\n}}\n",
+        versions.join(", ")
+    ));
+    files.push((format!("{family}.rs"), mods));
+    Ok(())
+}
+
 /// Loads, renders and writes every file into `out_dir`; returns the input files read.
 /// Each file is written to a temporary name and renamed, so a failed run leaves no half file.
 pub fn generate(schemas: &Path, out_dir: &Path, pretty: bool) -> Result<Vec<PathBuf>, Error> {
     generate_with_fallback(schemas, None, out_dir, pretty)
 }
 
-/// As [`generate`]; ai-bridge's own descriptions (CUPI) come from `fallback` when `schemas`
-/// (a directory of Cisco toolkits) has none.
+/// As [`generate`]; ai-bridge's own descriptions (CUPI) and the project-written IM and Presence
+/// sample come from `fallback` when `schemas` (a directory of Cisco toolkits) has none.
 pub fn generate_with_fallback(
     schemas: &Path,
     fallback: Option<&Path>,
@@ -211,6 +258,13 @@ pub fn generate_with_fallback(
         {
             loaded.cupi = Some(load_cupi(&path)?);
             loaded.inputs.push(path);
+        }
+    }
+    if loaded.imp.is_empty() {
+        if let Some(f) = fallback {
+            let mut from_fallback = Loaded::default();
+            loaded.imp = load_axl_family(f, "imp", &mut from_fallback)?;
+            loaded.inputs.extend(from_fallback.inputs);
         }
     }
     let files = render_all(&loaded, pretty)?;

@@ -18,9 +18,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Count operations and types by kind, for an AXL version directory or a schemas directory.
+    /// Count operations and types by kind, for an AXL (or IM&P) version directory or a schemas
+    /// directory.
     Stats { dir: PathBuf },
-    /// What changes between two AXL toolkit versions (operations added/removed, types changed).
+    /// What changes between two AXL (or IM&P) toolkit versions (operations added/removed, types
+    /// changed).
     Diff { old: PathBuf, new: PathBuf },
     /// Generate the Rust sources for a schemas directory into OUT (as the build does).
     Generate {
@@ -37,7 +39,7 @@ fn load(dir: &std::path::Path) -> Result<Vec<uc_codegen::ir::Service>, uc_codege
         return Ok(vec![uc_codegen::load_axl_version(dir)?.0]);
     }
     let loaded = uc_codegen::load_dir(dir)?;
-    Ok(loaded.axl.into_iter().chain(loaded.ris).collect())
+    Ok(loaded.axl.into_iter().chain(loaded.imp).chain(loaded.ris).collect())
 }
 
 fn run(cli: Cli) -> Result<(), uc_codegen::Error> {

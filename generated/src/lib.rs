@@ -1,5 +1,6 @@
 //! Typed Cisco Unified Communications clients, generated at build time from the Cisco
-//! toolkits: AXL (one module per CUCM version found) and RIS (RisPort70).
+//! toolkits: AXL (one module per CUCM version found), IM and Presence AXL, RIS (RisPort70) and
+//! CUPI (Unity Connection, from ai-bridge's own description).
 //!
 //! # Getting started
 //!
@@ -34,6 +35,12 @@ pub use uc_wire::{
 /// AXL (CUCM Administrative XML), one module per version.
 pub mod axl {
     include!(concat!(env!("OUT_DIR"), "/axl.rs"));
+}
+
+/// IM and Presence AXL (the IM&P node's own toolkit), one module per version: from
+/// `imp/<version>/AXLAPI.wsdl` in the schemas directory, else the project-written sample.
+pub mod imp {
+    include!(concat!(env!("OUT_DIR"), "/imp.rs"));
 }
 
 /// RIS (RisPort70 real-time device status).

@@ -61,6 +61,24 @@ fn every_axl_request_validates_against_axlsoap_xsd() {
     }
 }
 
+#[test]
+fn every_im_and_presence_request_validates_against_its_axlsoap_xsd() {
+    assert!(
+        !cisco_uc::imp::VERSIONS.is_empty(),
+        "no IM and Presence toolkit was compiled"
+    );
+    for version in cisco_uc::imp::VERSIONS {
+        let ops = cisco_uc::imp::operations(version).unwrap();
+        let xsd = PathBuf::from(env!("UC_IMP_SCHEMAS_DIR_USED"))
+            .join("imp")
+            .join(version)
+            .join("AXLSoap.xsd");
+        let (validated, failures) = validate_all(ops, &xsd);
+        assert!(failures.is_empty(), "xmllint problems:\n{}", failures.join("\n"));
+        assert_eq!(validated, ops.len());
+    }
+}
+
 /// RIS carries its schema inside the WSDL: cut it out with the prefixes it uses.
 fn ris_xsd(dir: &Path) -> PathBuf {
     let wsdl = std::fs::read_to_string(schemas_dir().join("ris/RISService70.wsdl")).unwrap();

@@ -1,6 +1,8 @@
-//! Talking to CUCM for the tools: endpoints from host names, one SOAP session per client,
-//! host and service (kept for JSESSIONIDSSO reuse, never shared between clients), each
-//! host's version and the compiled AXL schema that fits it, throttling retries and paging.
+//! Talking to CUCM and IM and Presence for the tools: endpoints from host names, one SOAP
+//! session per client, host and service (kept for JSESSIONIDSSO reuse, never shared between
+//! clients), each host's version and the compiled AXL schema that fits it, throttling retries
+//! and paging. Both products speak AXL; [`AxlProduct`] says which compiled toolkits and which
+//! `SERVER_<PRODUCT>_*` settings apply.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -13,8 +15,94 @@ use uc_wire::{ClientConfig, Error as WireError, OperationDescriptor, SoapClient}
 use crate::config::Config;
 use crate::credentials::Credential;
 
-pub const AXL_PATH: &str = "/axl/";
 pub const RIS_PATH: &str = "/realtimeservice2/services/RISService70";
+
+/// A product that speaks AXL, with its compiled toolkits and configuration keys.
+#[derive(Debug)]
+pub struct AxlProduct {
+    /// The profile section and tool prefix: `cucm`, `imp`.
+    pub product: &'static str,
+    /// For people: `CUCM`, `IM and Presence`.
+    pub label: &'static str,
+    /// `SERVER_<env>_AXL_PORT`, `SERVER_<env>_SSL_VERIFY`, ...
+    pub env: &'static str,
+    /// Compiled schema versions, oldest first.
+    pub versions: &'static [&'static str],
+    pub operations: fn(&str) -> Option<&'static [&'static OperationDescriptor]>,
+    /// The service path on the host.
+    pub path: &'static str,
+}
+
+pub static CUCM: AxlProduct = AxlProduct {
+    product: "cucm",
+    label: "CUCM",
+    env: "CUCM",
+    versions: cisco_uc::axl::VERSIONS,
+    operations: cisco_uc::axl::operations,
+    path: cisco_uc::axl::ENDPOINT_PATH,
+};
+
+pub static IMP: AxlProduct = AxlProduct {
+    product: "imp",
+    label: "IM and Presence",
+    env: "IMP",
+    versions: cisco_uc::imp::VERSIONS,
+    operations: cisco_uc::imp::operations,
+    path: cisco_uc::imp::ENDPOINT_PATH,
+};
+
+impl AxlProduct {
+    /// `SERVER_<env>_<suffix>`.
+    pub fn key(&self, suffix: &str) -> String {
+        format!("SERVER_{}_{suffix}", self.env)
+    }
+
+    pub fn newest(&self) -> Option<&'static str> {
+        self.versions.last().copied()
+    }
+
+    pub fn find(&self, version: &str, name: &str) -> Option<&'static OperationDescriptor> {
+        (self.operations)(version)?.iter().copied().find(|o| o.name == name)
+    }
+
+    pub fn base_url(&self, config: &Config, host: &str) -> Result<String, CucmError> {
+        https_base(host, config.get(&self.key("AXL_PORT")))
+    }
+
+    pub fn client_config(
+        &self,
+        config: &Config,
+        base: String,
+        credential: &Credential,
+    ) -> Result<ClientConfig, CucmError> {
+        product_client_config(config, self.env, &self.key("AXL_TIMEOUT"), base, credential)
+    }
+
+    /// The compiled schema for a host's version: the newest one not newer than it.
+    pub fn schema_for(&self, host: &str, version: &str) -> Result<&'static str, CucmError> {
+        let parse = |v: &str| -> Option<(u32, u32)> {
+            let mut it = v.split(['.', '(']);
+            Some((it.next()?.trim().parse().ok()?, it.next()?.trim().parse().ok()?))
+        };
+        let Some(host_v) = parse(version) else {
+            return Err(CucmError::Version {
+                host: host.into(),
+                message: format!("'{version}' is not a version number"),
+            });
+        };
+        self.versions
+            .iter()
+            .rev()
+            .find(|v| parse(v).is_some_and(|c| c <= host_v))
+            .copied()
+            .ok_or(CucmError::TooOld {
+                product: self.label,
+                host: host.into(),
+                version: version.into(),
+                oldest: self.versions.first().copied().unwrap_or("none"),
+            })
+    }
+}
 
 /// Why a CUCM call failed, in words an agent can act on.
 #[derive(Debug, thiserror::Error)]
@@ -23,8 +111,9 @@ pub enum CucmError {
     BadHost(String),
     #[error("{0}")]
     Config(String),
-    #[error("CUCM {host} runs {version}, older than every compiled AXL schema (oldest {oldest})")]
+    #[error("{product} {host} runs {version}, older than every compiled AXL schema (oldest {oldest})")]
     TooOld {
+        product: &'static str,
         host: String,
         version: String,
         oldest: &'static str,
@@ -68,9 +157,10 @@ fn fingerprint(c: &Credential) -> u64 {
     h.finish()
 }
 
-/// `host`, `host:port`, `1.2.3.4:port` or `[v6]:port`; no scheme, path or user info.
+/// The CUCM AXL and RisPort endpoint of a host: `host`, `host:port`, `1.2.3.4:port` or
+/// `[v6]:port`; no scheme, path or user info.
 pub fn base_url(config: &Config, host: &str) -> Result<String, CucmError> {
-    https_base(host, config.get("SERVER_CUCM_AXL_PORT"))
+    CUCM.base_url(config, host)
 }
 
 /// `https://host:port` from a host with or without its port.
@@ -94,34 +184,6 @@ pub fn https_base(host: &str, default_port: &str) -> Result<String, CucmError> {
     } else {
         Ok(format!("https://{host}:{default_port}"))
     }
-}
-
-/// The compiled AXL schema for a CUCM version: the newest one not newer than it.
-pub fn schema_for(host: &str, version: &str) -> Result<&'static str, CucmError> {
-    let parse = |v: &str| -> Option<(u32, u32)> {
-        let mut it = v.split(['.', '(']);
-        Some((it.next()?.trim().parse().ok()?, it.next()?.trim().parse().ok()?))
-    };
-    let Some(host_v) = parse(version) else {
-        return Err(CucmError::Version {
-            host: host.into(),
-            message: format!("'{version}' is not a version number"),
-        });
-    };
-    cisco_uc::axl::VERSIONS
-        .iter()
-        .rev()
-        .find(|v| parse(v).is_some_and(|c| c <= host_v))
-        .copied()
-        .ok_or(CucmError::TooOld {
-            host: host.into(),
-            version: version.into(),
-            oldest: cisco_uc::axl::VERSIONS.first().copied().unwrap_or("none"),
-        })
-}
-
-pub fn client_config(config: &Config, base: String, credential: &Credential) -> Result<ClientConfig, CucmError> {
-    product_client_config(config, "CUCM", "SERVER_CUCM_AXL_TIMEOUT", base, credential)
 }
 
 /// Timeouts and TLS trust from SERVER_<PRODUCT>_SSL_VERIFY and SERVER_<PRODUCT>_SSL_CA_BUNDLE.
@@ -153,10 +215,11 @@ impl Cisco {
             .cloned()
     }
 
-    /// The session for this client, host and service, created (or replaced when the
-    /// credentials changed) on demand.
+    /// The session for this client, host and service of a product, created (or replaced when
+    /// the credentials changed) on demand.
     pub fn session(
         &self,
+        product: &AxlProduct,
         config: &Config,
         client: &str,
         host: &str,
@@ -164,7 +227,7 @@ impl Cisco {
         credential: &Credential,
     ) -> Result<SoapClient, CucmError> {
         self.session_with(client, host, path, credential, || {
-            client_config(config, base_url(config, host)?, credential)
+            product.client_config(config, product.base_url(config, host)?, credential)
         })
     }
 
@@ -205,24 +268,26 @@ impl Cisco {
     }
 
     /// Asks the host for its version (getCCMVersion in the oldest compiled schema, which
-    /// every newer CUCM accepts) and remembers it.
+    /// every newer release accepts) and remembers it.
     pub async fn fetch_version(
         &self,
+        product: &AxlProduct,
         config: &Config,
         client: &str,
         host: &str,
         credential: &Credential,
     ) -> Result<String, CucmError> {
-        let oldest = cisco_uc::axl::VERSIONS.first().copied().unwrap_or("15.0");
-        let op = cisco_uc::axl::operations(oldest)
-            .and_then(|ops| ops.iter().copied().find(|o| o.name == "getCCMVersion"))
-            .ok_or_else(|| CucmError::Config("no compiled AXL schema has getCCMVersion".into()))?;
-        let session = self.session(config, client, host, AXL_PATH, credential)?;
+        let op = product
+            .versions
+            .first()
+            .and_then(|oldest| product.find(oldest, "getCCMVersion"))
+            .ok_or_else(|| CucmError::Config(format!("no compiled {} AXL schema has getCCMVersion", product.label)))?;
+        let session = self.session(product, config, client, host, product.path, credential)?;
         let request = uc_wire::json::from_json(op.request, &json!({})).map_err(|e| CucmError::Wire {
             host: host.into(),
             source: e.into(),
         })?;
-        let value = call_with_retries(config, &session, host, op, request).await?;
+        let value = call_with_retries(product, config, &session, host, op, request).await?;
         let out = uc_wire::json::to_json(op.response, &value);
         let version = out
             .pointer("/return/componentVersion/version")
@@ -251,15 +316,16 @@ fn too_large(e: &WireError) -> Option<String> {
 }
 
 /// One call; AXL throttling (HTTP 503, the memory-allocation fault) is retried with
-/// exponential backoff (or the server's Retry-After) up to SERVER_CUCM_AXL_RETRIES times.
+/// exponential backoff (or the server's Retry-After) up to SERVER_<PRODUCT>_AXL_RETRIES times.
 pub async fn call_with_retries(
+    product: &AxlProduct,
     config: &Config,
     session: &SoapClient,
     host: &str,
     op: &'static OperationDescriptor,
     request: uc_wire::Value,
 ) -> Result<uc_wire::Value, CucmError> {
-    let retries = config.int("SERVER_CUCM_AXL_RETRIES") as u32;
+    let retries = config.int(&product.key("AXL_RETRIES")) as u32;
     let mut attempt = 0;
     loop {
         let e = match session.call(op, request.clone()).await {
@@ -359,12 +425,14 @@ mod tests {
 
     #[test]
     fn versions_map_to_the_newest_schema_not_newer_than_the_host() {
-        let newest = cisco_uc::axl::VERSIONS.last().unwrap();
-        assert_eq!(schema_for("h", "99.0.1.10000(1)").unwrap(), *newest);
-        assert!(matches!(schema_for("h", "8.5.1"), Err(CucmError::TooOld { .. })));
-        assert!(schema_for("h", "garbage").is_err());
-        for v in cisco_uc::axl::VERSIONS {
-            assert_eq!(schema_for("h", &format!("{v}.1.12900(234)")).unwrap(), *v);
+        for p in [&CUCM, &IMP] {
+            let newest = p.versions.last().unwrap();
+            assert_eq!(p.schema_for("h", "99.0.1.10000(1)").unwrap(), *newest);
+            assert!(matches!(p.schema_for("h", "8.5.1"), Err(CucmError::TooOld { .. })));
+            assert!(p.schema_for("h", "garbage").is_err());
+            for v in p.versions {
+                assert_eq!(p.schema_for("h", &format!("{v}.1.12900(234)")).unwrap(), *v);
+            }
         }
     }
 

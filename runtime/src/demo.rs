@@ -53,7 +53,7 @@ pub async fn start(root: &Path, port: Option<u16>) -> Result<Demo, StartError> {
     let env = format!(
         "# Throwaway installation made by `ai-bridge demo`.\nMCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nAUTH_RSA_KEY_SIZE=2048\n\
          AUTH_CLIENTS=demo:demo-user:admin\nLOGGING_CONSOLE_ENABLED=0\nSERVER_CUCM_SSL_CA_BUNDLE=./secrets/uc-sim-ca.pem\n\
-         SERVER_CUCM_PHONE_HTTP_PORT={}\n",
+         SERVER_IMP_SSL_CA_BUNDLE=./secrets/uc-sim-ca.pem\nSERVER_CUC_SSL_CA_BUNDLE=./secrets/uc-sim-ca.pem\nSERVER_CUCM_PHONE_HTTP_PORT={}\n",
         simulator.phones.first().map_or(80, |p| p.addr.port())
     );
     write_atomic(&root.join(".env"), env.as_bytes(), false).map_err(io)?;
@@ -66,8 +66,10 @@ pub async fn start(root: &Path, port: Option<u16>) -> Result<Demo, StartError> {
     let cfg = &simulator.sim.config;
     // The CLI listens on its own port: its login is stored under that address.
     let ssh_host = simulator.ssh.addr.to_string();
+    let imp_host = simulator.imp_addr.to_string();
     for (target, kind, user, password) in [
         (&host, crate::credentials::Kind::Axl, &cfg.username, &cfg.password),
+        (&imp_host, crate::credentials::Kind::Axl, &cfg.username, &cfg.password),
         (
             &ssh_host,
             crate::credentials::Kind::Os,
@@ -98,6 +100,8 @@ pub async fn start(root: &Path, port: Option<u16>) -> Result<Demo, StartError> {
         "axl_url": format!("{}/axl/", simulator.base_url()),
         "ris_url": format!("{}/realtimeservice2/services/RISService70", simulator.base_url()),
         "cupi_url": format!("{}/vmrest/", simulator.base_url()),
+        "imp_host": imp_host,
+        "imp_axl_url": format!("{}{}", simulator.imp_base_url(), cisco_uc::imp::ENDPOINT_PATH),
         "ssh": {"address": simulator.ssh.addr.to_string(), "host_key": simulator.ssh.public_key, "fingerprint": simulator.ssh.fingerprint},
         "phones": simulator.phones.iter().map(|p| json!({"name": p.name, "model": p.model, "address": p.addr.to_string()})).collect::<Vec<_>>(),
         "certificate": simulator.cert_pem,
@@ -140,6 +144,7 @@ impl Demo {
              CA certificate: {ca}\n\
              Installation: {root}\n\
              Simulated CUCM: {sim} (AXL {versions}, RIS, CUPI; credentials stored for the demo client)\n\
+             Simulated IM and Presence: {imp} (AXL {imp_versions}; credentials stored)\n\
              Simulated CLI (SSH): {ssh} (host key {fingerprint}; trust it once with cucm_os_trust_fingerprint)\n\
              Simulated phones: {phones}\n\n\
              Claude Desktop (claude_desktop_config.json):\n{claude}\n\n\
@@ -152,6 +157,8 @@ impl Demo {
             root = self.installation.display(),
             sim = self.simulator.base_url(),
             versions = cisco_uc::axl::VERSIONS.join(", "),
+            imp = self.simulator.imp_addr,
+            imp_versions = cisco_uc::imp::VERSIONS.join(", "),
             ssh = self.simulator.ssh.addr,
             fingerprint = self.simulator.ssh.fingerprint,
             phones = self.simulator.phones.iter().map(|p| format!("{} {} at {}", p.name, p.model, p.addr)).collect::<Vec<_>>().join(", "),

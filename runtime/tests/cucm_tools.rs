@@ -1,7 +1,8 @@
 //! The CUCM tools end to end: the official Python MCP SDK against ai-bridge, ai-bridge against
 //! uc-sim over HTTPS (its certificate trusted through SERVER_CUCM_SSL_CA_BUNDLE). Each default
 //! profile's allowed and denied calls, exact rate limits, profile hot reload, encrypted
-//! credentials, AXL faults, throttling retries, paging and RisPort StateInfo.
+//! credentials, AXL faults, throttling retries, paging and RisPort StateInfo; IM and Presence
+//! AXL and Unity Connection CUPI the same way.
 
 mod common;
 
@@ -46,7 +47,8 @@ async fn start(sim_config: uc_sim::SimConfig, extra_env: &str) -> Bridge {
     let env = format!(
         "MCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nAUTH_RSA_KEY_SIZE=2048\nAUTH_CLIENTS={CLIENTS}\n\
          LOGGING_CONSOLE_ENABLED=0\nSERVER_CUCM_SSL_CA_BUNDLE={ca}\nSERVER_CUCM_AXL_PAGE_SIZE=40\n\
-         SERVER_CUCM_PHONE_HTTP_PORT={}\nSERVER_CUC_SSL_CA_BUNDLE={ca}\n{extra_env}",
+         SERVER_CUCM_PHONE_HTTP_PORT={}\nSERVER_CUC_SSL_CA_BUNDLE={ca}\n\
+         SERVER_IMP_SSL_CA_BUNDLE={ca}\nSERVER_IMP_AXL_PAGE_SIZE=2\n{extra_env}",
         sim.phones.first().map_or(80, |p| p.addr.port()),
         ca = sim_ca.display(),
     );
@@ -954,5 +956,189 @@ async fn unity_connection_cupi_typed_end_to_end_with_quirks_paging_and_rbac() {
     for x in &r[2..] {
         assert!(err(x).starts_with("ProfilePermissionError"), "{x}");
     }
+    b.stop().await;
+}
+
+fn imp_axl(host: &str, operation: &str, arguments: Value) -> Value {
+    call(
+        "imp_axl_call",
+        json!({"host": host, "operation": operation, "arguments": arguments}),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn im_and_presence_axl_typed_end_to_end_with_paging_and_rbac() {
+    let b = start(uc_sim::SimConfig::default(), "").await;
+    let h = b.sim.imp_addr.to_string();
+    let password = b.sim.sim.config.password.clone();
+    let compiled: Vec<&str> = cisco_uc::imp::operations(cisco_uc::imp::VERSIONS.last().unwrap())
+        .unwrap()
+        .iter()
+        .map(|o| o.name)
+        .collect();
+    let s = b
+        .session(
+            "adm",
+            json!([
+                call("imp_store_credentials", json!({"host": h, "username": "axladmin", "password": password})),
+                call("imp_get_version", json!({"host": h})),
+                call("imp_list_axl_operations", json!({"host": h})),
+                call("imp_describe_axl_operation", json!({"operation": "addPresenceGateway", "host": h})),
+                call("imp_axl_call", json!({"host": h, "operation": "listPresenceGateway", "max_rows": 50,
+                    "arguments": {"searchCriteria": {"name": "%"}, "returnedTags": {"name": "", "presenceGatewayType": ""}}})),
+                imp_axl(&h, "addPresenceGateway", json!({"presenceGateway": {"name": "cucm-sub2.example.com", "presenceGatewayType": "CUCM", "description": "new"}})),
+                imp_axl(&h, "addPresenceGateway", json!({"presenceGateway": {"name": "cucm-sub2.example.com", "presenceGatewayType": "CUCM"}})),
+                imp_axl(&h, "updatePresenceGateway", json!({"name": "cucm-sub2.example.com", "description": "changed"})),
+                imp_axl(&h, "getPresenceGateway", json!({"name": "cucm-sub2.example.com"})),
+                imp_axl(&h, "addPresenceGateway", json!({"presenceGateway": {"name": "x", "presenceGatewayTyp": "CUCM"}})),
+                imp_axl(&h, "getPhone", json!({"name": "SEP000000000000"})),
+                imp_axl(&h, "removePresenceGateway", json!({"name": "cucm-sub2.example.com"})),
+                imp_axl(&h, "getPresenceGateway", json!({"name": "cucm-sub2.example.com"})),
+                call("imp_list_credentials", json!({})),
+            ]),
+        )
+        .await;
+    let r = &s.results;
+    for t in [
+        "imp_store_credentials",
+        "imp_delete_credentials",
+        "imp_axl_call",
+        "imp_get_version",
+    ] {
+        assert!(s.tools.contains(&t.to_string()), "admin sees {t}");
+    }
+    assert_eq!(ok(&r[0])["stored"], true);
+    let v = ok(&r[1]);
+    assert_eq!(v["version"], "15.0.1.12900(18)", "the IM&P node's own version: {v}");
+    assert_eq!(v["axl_schema"], "15.0");
+    let listed = ok(&r[2]);
+    assert_eq!(listed["imp_version"], "15.0.1.12900(18)");
+    let names: Vec<&str> = listed["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, compiled, "the admin sees every IM&P operation, and no CUCM one");
+    let described = ok(&r[3]);
+    assert_eq!(described["effect"], "write");
+    assert_eq!(
+        described["input_schema"]["required"],
+        json!(["presenceGateway"]),
+        "{described}"
+    );
+    // Three seeded gateways, two rows per page (SERVER_IMP_AXL_PAGE_SIZE=2).
+    let all = ok(&r[4]);
+    assert_eq!(
+        (all["rows"].as_u64(), all["pages"].as_u64()),
+        (Some(3), Some(2)),
+        "{all}"
+    );
+    assert_eq!(
+        all["response"]["return"]["presenceGateway"][2]["presenceGatewayType"],
+        "Exchange - EWS"
+    );
+    let uuid = ok(&r[5])["response"]["return"].as_str().unwrap().to_string();
+    assert!(uuid.starts_with('{') && uuid.ends_with('}'), "{uuid}");
+    let dup = err(&r[6]);
+    assert!(dup.contains("-239") && dup.contains("duplicate"), "{dup}");
+    assert_eq!(ok(&r[7])["response"]["return"], uuid.as_str());
+    let got = &ok(&r[8])["response"]["return"]["presenceGateway"];
+    assert_eq!(
+        (got["description"].as_str(), got["presenceGatewayType"].as_str()),
+        (Some("changed"), Some("CUCM"))
+    );
+    let typo = err(&r[9]);
+    assert!(
+        typo.starts_with("InvalidArguments") && typo.contains("presenceGatewayTyp"),
+        "a typo is refused with its path before anything is sent: {typo}"
+    );
+    let cucm_only = err(&r[10]);
+    assert!(
+        cucm_only.contains("unknown IM and Presence AXL operation 'getPhone'"),
+        "{cucm_only}"
+    );
+    ok(&r[11]);
+    assert!(err(&r[12]).contains("5007"));
+    let hosts = ok(&r[13]);
+    assert!(
+        hosts["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["host"] == h.as_str() && x["kinds"] == json!(["axl"])),
+        "{hosts}"
+    );
+
+    // The operator reads IM&P and runs SQL queries; its writes are refused before any request.
+    b.store_credentials_for("op");
+    {
+        let mut store = ai_bridge::credentials::CredentialStore::open(&b.running.state.config, "op").unwrap();
+        store
+            .put(
+                &h,
+                ai_bridge::credentials::Kind::Axl,
+                ai_bridge::credentials::Credential {
+                    username: b.sim.sim.config.username.clone(),
+                    password: password.clone(),
+                },
+            )
+            .unwrap();
+    }
+    let s = b
+        .session(
+            "op",
+            json!([
+                call("imp_list_axl_operations", json!({})),
+                imp_axl(&h, "getPresenceGateway", json!({"name": "exchange.example.com"})),
+                imp_axl(
+                    &h,
+                    "addPresenceGateway",
+                    json!({"presenceGateway": {"name": "y", "presenceGatewayType": "CUCM"}})
+                ),
+                imp_axl(&h, "executeSQLQuery", json!({"sql": "select name from device"})),
+                call(
+                    "imp_store_credentials",
+                    json!({"host": "imp2.example.com", "username": "u", "password": "p"})
+                ),
+                call("imp_delete_credentials", json!({"host": h})),
+            ]),
+        )
+        .await;
+    let r = &s.results;
+    let names: Vec<String> = ok(&r[0])["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!names.is_empty());
+    assert!(
+        names
+            .iter()
+            .all(|n| n.starts_with("get") || n.starts_with("list") || n == "executeSQLQuery"),
+        "{names:?}"
+    );
+    assert_eq!(
+        ok(&r[1])["response"]["return"]["presenceGateway"]["presenceGatewayType"],
+        "Exchange - EWS"
+    );
+    let denied = err(&r[2]);
+    assert!(
+        denied.starts_with("ProfilePermissionError") && denied.contains("addPresenceGateway"),
+        "{denied}"
+    );
+    assert!(ok(&r[3])["response"]["return"]["row"]
+        .as_array()
+        .is_some_and(|rows| !rows.is_empty()));
+    ok(&r[4]);
+    assert!(
+        err(&r[5]).starts_with("ProfilePermissionError"),
+        "operators may not delete credentials"
+    );
+    assert!(!s.tools.contains(&"imp_delete_credentials".to_string()));
+    let audit = b.audit();
+    assert!(audit.contains("\"tool\":\"imp_axl_call\"") && audit.contains("\"operation\":\"addPresenceGateway\""));
+    assert!(!audit.contains(&password));
     b.stop().await;
 }

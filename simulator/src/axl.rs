@@ -1,7 +1,8 @@
-//! AXL on `POST /axl/`: requests are checked against the schema of the version they name
-//! (SOAPAction and namespace must agree; an unknown version gets HTTP 599), then served by
-//! operation family from the store. Responses are normalised through the response type's
-//! descriptor, so what goes out has the shape the schema declares.
+//! AXL on `POST /axl/`, for CUCM and (on its own listener) IM and Presence: requests are
+//! checked against the schema of the version they name (SOAPAction and namespace must agree;
+//! an unknown version gets HTTP 599), then served by operation family from the store.
+//! Responses are normalised through the response type's descriptor, so what goes out has the
+//! shape the schema declares.
 
 use std::sync::Arc;
 
@@ -17,6 +18,37 @@ use crate::store::{like, Lookup};
 use crate::{sql, Sim};
 
 pub const NAMESPACE_PREFIX: &str = "http://www.cisco.com/AXL/API/";
+
+/// Which compiled AXL toolkit a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toolkit {
+    Cucm,
+    /// IM and Presence's own AXL.
+    Imp,
+}
+
+impl Toolkit {
+    fn operations(self, version: &str) -> Option<&'static [&'static OperationDescriptor]> {
+        match self {
+            Toolkit::Cucm => cisco_uc::axl::operations(version),
+            Toolkit::Imp => cisco_uc::imp::operations(version),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Toolkit::Cucm => "AXL",
+            Toolkit::Imp => "IM and Presence AXL",
+        }
+    }
+
+    fn version_string(self, sim: &Sim) -> &str {
+        match self {
+            Toolkit::Cucm => &sim.config.version_string,
+            Toolkit::Imp => &sim.config.imp_version_string,
+        }
+    }
+}
 
 pub fn envelope(body: &str) -> String {
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>")
@@ -138,7 +170,7 @@ fn not_found(entity: &str) -> AxlFault {
     AxlFault::new(5007, format!("Item not valid: The specified {entity} was not found"))
 }
 
-/// Parses `"CUCM:DB ver=15.0 getPhone"`.
+/// Parses `"CUCM:DB ver=15.0 getPhone"` (any `<product>:DB` prefix).
 fn soap_action(headers: &HeaderMap) -> Option<(String, String)> {
     let raw = headers
         .get("soapaction")?
@@ -147,7 +179,7 @@ fn soap_action(headers: &HeaderMap) -> Option<(String, String)> {
         .trim()
         .trim_matches('"')
         .to_string();
-    let rest = raw.strip_prefix("CUCM:DB ver=")?;
+    let rest = raw.split_once(":DB ver=")?.1;
     let (ver, op) = rest.split_once(' ')?;
     Some((ver.to_string(), op.trim().to_string()))
 }
@@ -158,14 +190,24 @@ fn namespace_version(body: &str) -> Option<String> {
     Some(body[at..at + end].to_string())
 }
 
+/// CUCM's AXL.
 pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = sim.check_auth(&headers) {
+    serve_soap(&sim, Toolkit::Cucm, &headers, &body)
+}
+
+/// IM and Presence's AXL.
+pub async fn handle_imp(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
+    serve_soap(&sim, Toolkit::Imp, &headers, &body)
+}
+
+fn serve_soap(sim: &Sim, toolkit: Toolkit, headers: &HeaderMap, body: &[u8]) -> Response {
+    if let Some(r) = sim.check_auth(headers) {
         return r;
     }
     if let Some(r) = sim.take_throttle() {
         return r;
     }
-    let body = String::from_utf8_lossy(&body).to_string();
+    let body = String::from_utf8_lossy(body).to_string();
     let Some(ns_version) = namespace_version(&body) else {
         return fault(
             -1,
@@ -173,7 +215,7 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
             "",
         );
     };
-    if let Some((action_version, _)) = soap_action(&headers) {
+    if let Some((action_version, _)) = soap_action(headers) {
         if action_version != ns_version {
             return fault(
                 -1,
@@ -184,10 +226,10 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
             );
         }
     }
-    let Some(ops) = cisco_uc::axl::operations(&ns_version) else {
+    let Some(ops) = toolkit.operations(&ns_version) else {
         return (
             StatusCode::from_u16(599).expect("599"),
-            format!("AXL schema version {ns_version} is not supported"),
+            format!("{} schema version {ns_version} is not supported", toolkit.label()),
         )
             .into_response();
     };
@@ -201,11 +243,11 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
     let Some(op) = ops.iter().copied().find(|o| o.name == req.name) else {
         return fault(
             -1,
-            &format!("Operation {} is not part of AXL {ns_version}", req.name),
+            &format!("Operation {} is not part of {} {ns_version}", req.name, toolkit.label()),
             &req.name,
         );
     };
-    if let Some((_, action_op)) = soap_action(&headers) {
+    if let Some((_, action_op)) = soap_action(headers) {
         if action_op != op.name {
             return fault(
                 -1,
@@ -219,7 +261,7 @@ pub async fn handle(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes
     {
         return fault(-1, &format!("Invalid request for {}: {e}", op.name), op.name);
     }
-    let result = serve(&sim, op, req);
+    let result = serve(sim, toolkit, op, req);
     match result {
         Ok(value) => {
             let mut out = String::new();
@@ -254,7 +296,7 @@ fn response_element(op: &OperationDescriptor) -> &'static str {
     }
 }
 
-fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<Value, AxlFault> {
+fn serve(sim: &Sim, toolkit: Toolkit, op: &'static OperationDescriptor, req: &Element) -> Result<Value, AxlFault> {
     let (verb, entity) = verb_and_entity(op.name);
     let mut value = uc_wire::sample::minimal(op.response);
     let internal = |e: String| AxlFault::new(-1, e);
@@ -264,7 +306,7 @@ fn serve(sim: &Sim, op: &'static OperationDescriptor, req: &Element) -> Result<V
                 op.response,
                 &mut value,
                 &["return", "componentVersion", "version"],
-                Value::Str(sim.config.version_string.clone()),
+                Value::Str(toolkit.version_string(sim).to_string()),
             );
         }
         ("executeSQLQuery", _) | ("execute", "SQLQuery") => {

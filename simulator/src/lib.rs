@@ -37,6 +37,8 @@ pub struct SimConfig {
     /// RisPort70's rate limit.
     pub ris_rate_per_minute: u32,
     pub version_string: String,
+    /// What the IM and Presence listener's getCCMVersion answers.
+    pub imp_version_string: String,
     /// How many phones get a web server (screenshots), and its credentials.
     pub phone_servers: usize,
     pub phone_username: String,
@@ -56,6 +58,7 @@ impl Default for SimConfig {
             max_response_bytes: 8 * 1024 * 1024,
             ris_rate_per_minute: 15,
             version_string: "15.0.1.12900(234)".into(),
+            imp_version_string: "15.0.1.12900(18)".into(),
             phone_servers: 3,
             phone_username: "phoneuser".into(),
             phone_password: "phone-password".into(),
@@ -186,10 +189,25 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .with_state(sim)
 }
 
+/// An IM and Presence node: its AXL toolkit on the same store, behind the same session layer.
+pub fn imp_router(sim: Arc<Sim>) -> Router {
+    let s = sim.clone();
+    let path = cisco_uc::imp::ENDPOINT_PATH;
+    Router::new()
+        .route(path, post(axl::handle_imp))
+        .route(path.trim_end_matches('/'), post(axl::handle_imp))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            with_session(s.clone(), req, next)
+        }))
+        .with_state(sim)
+}
+
 /// A running simulator.
 #[derive(Debug)]
 pub struct Running {
     pub addr: SocketAddr,
+    /// The IM and Presence node (HTTPS, the same certificate and logins).
+    pub imp_addr: SocketAddr,
     pub sim: Arc<Sim>,
     /// The self-signed certificate, for clients to trust.
     pub cert_pem: String,
@@ -197,16 +215,21 @@ pub struct Running {
     pub phones: Vec<phones::PhoneServer>,
     /// The CUCM-like CLI over SSH.
     pub ssh: ssh::SshCli,
-    handle: axum_server::Handle<SocketAddr>,
+    handles: Vec<axum_server::Handle<SocketAddr>>,
 }
 
 impl Running {
     pub fn base_url(&self) -> String {
         format!("https://{}", self.addr)
     }
+    pub fn imp_base_url(&self) -> String {
+        format!("https://{}", self.imp_addr)
+    }
     pub fn shutdown(&self) {
         self.ssh.shutdown();
-        self.handle.graceful_shutdown(Some(std::time::Duration::from_secs(2)));
+        for h in &self.handles {
+            h.graceful_shutdown(Some(std::time::Duration::from_secs(2)));
+        }
     }
 }
 
@@ -271,21 +294,32 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Runni
             }
         }
     }
+    let (addr, cucm) = serve_https(addr, tls.clone(), router(sim.clone()))?;
+    // The IM&P node listens beside it, on the same IP, any free port.
+    let (imp_addr, imp) = serve_https(SocketAddr::new(addr.ip(), 0), tls, imp_router(sim.clone()))?;
+    Ok(Running {
+        addr,
+        imp_addr,
+        sim,
+        cert_pem,
+        phones: phone_servers,
+        ssh,
+        handles: vec![cucm, imp],
+    })
+}
+
+fn serve_https(
+    addr: SocketAddr,
+    tls: axum_server::tls_rustls::RustlsConfig,
+    app: Router,
+) -> std::io::Result<(SocketAddr, axum_server::Handle<SocketAddr>)> {
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let handle = axum_server::Handle::new();
     let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle.clone());
-    let app = router(sim.clone());
     tokio::spawn(async move {
         let _ = server.serve(app.into_make_service()).await;
     });
-    Ok(Running {
-        addr,
-        sim,
-        cert_pem,
-        phones: phone_servers,
-        ssh,
-        handle,
-    })
+    Ok((addr, handle))
 }

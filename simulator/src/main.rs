@@ -7,7 +7,7 @@ use clap::Parser;
 #[derive(Parser)]
 #[command(
     name = "uc-sim",
-    about = "Cisco UC simulator: AXL (every compiled version) and RIS over HTTPS"
+    about = "Cisco UC simulator: AXL (every compiled version), IM&P AXL, RIS and CUPI over HTTPS"
 )]
 struct Cli {
     #[arg(long, default_value = "127.0.0.1")]
@@ -44,6 +44,12 @@ async fn main() -> std::io::Result<()> {
         "  AXL  {}/axl/  (versions {})",
         running.base_url(),
         cisco_uc::axl::VERSIONS.join(", ")
+    );
+    println!(
+        "  IM&P AXL {}{}  (versions {})",
+        running.imp_base_url(),
+        cisco_uc::imp::ENDPOINT_PATH,
+        cisco_uc::imp::VERSIONS.join(", ")
     );
     println!("  RIS  {}/realtimeservice2/services/RISService70", running.base_url());
     println!("  CUPI {}/vmrest/", running.base_url());

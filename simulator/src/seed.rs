@@ -60,6 +60,25 @@ pub fn populate(store: &mut Store, seed: u64, phones: usize) {
     for dp in DEVICE_POOLS {
         let _ = store.insert("DevicePool", node("devicePool", vec![leaf("name", dp)]), seed);
     }
+    // IM and Presence: the presence gateways its AXL serves.
+    for (name, kind, description) in [
+        ("cucm-pub.example.com", "CUCM", "Call control publisher"),
+        ("cucm-sub1.example.com", "CUCM", "Call control subscriber"),
+        ("exchange.example.com", "Exchange - EWS", "Calendar presence"),
+    ] {
+        let _ = store.insert(
+            "PresenceGateway",
+            node(
+                "presenceGateway",
+                vec![
+                    leaf("name", name),
+                    leaf("presenceGatewayType", kind),
+                    leaf("description", description),
+                ],
+            ),
+            seed,
+        );
+    }
     for i in 0..phones {
         let first = FIRST[rng.below(FIRST.len() as u64) as usize];
         let last = LAST[rng.below(LAST.len() as u64) as usize];

@@ -112,6 +112,7 @@ pub fn tools() -> Vec<ToolDef> {
     for (prefix, product, kind, what, target) in [
         ("cucm", "cucm", Kind::Axl, "AXL API (HTTPS)", "a CUCM host"),
         ("cucm_os", "cucm", Kind::Os, "platform CLI (SSH)", "a CUCM host"),
+        ("imp", "imp", Kind::Axl, "AXL API (HTTPS)", "an IM and Presence host"),
         (
             "imp_os",
             "imp",

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::{only_keys, opt_int_arg, opt_text_arg, text_arg, Access, Ctx, Limit, ToolDef, ToolError};
 use crate::credentials::{CredentialStore, Kind};
-use crate::cucm::{CucmError, RIS_PATH};
+use crate::cucm::{CucmError, CUCM, RIS_PATH};
 use crate::limits::Category;
 
 const PRODUCT: &str = "cucm";
@@ -238,7 +238,7 @@ pub async fn select_devices(ctx: &Ctx, host: &str, q: &Selection) -> Result<Valu
     let session = ctx
         .state
         .cisco
-        .session(&ctx.state.config, &ctx.client.name, &host, RIS_PATH, &cred)?;
+        .session(&CUCM, &ctx.state.config, &ctx.client.name, &host, RIS_PATH, &cred)?;
 
     let mut devices = Vec::new();
     let mut state_info = String::new();
