@@ -83,10 +83,15 @@ impl Bridge {
     }
 
     fn store_kind_for(&self, client: &str, kind: ai_bridge::credentials::Kind) {
+        self.store_at(client, &self.host, kind);
+    }
+
+    /// The simulator's login stored for `client` under `host` (CUCM, IM&P or CLI address).
+    fn store_at(&self, client: &str, host: &str, kind: ai_bridge::credentials::Kind) {
         let mut store = ai_bridge::credentials::CredentialStore::open(&self.running.state.config, client).unwrap();
         store
             .put(
-                &self.host,
+                host,
                 kind,
                 ai_bridge::credentials::Credential {
                     username: self.sim.sim.config.username.clone(),
@@ -115,8 +120,13 @@ impl Bridge {
 }
 
 fn axl(host: &str, operation: &str, arguments: Value) -> Value {
+    axl_call("cucm_axl_call", host, operation, arguments)
+}
+
+/// `cucm_axl_call`, `imp_axl_call` or `cuc_cupi_call` with an operation and its arguments.
+fn axl_call(tool: &str, host: &str, operation: &str, arguments: Value) -> Value {
     call(
-        "cucm_axl_call",
+        tool,
         json!({"host": host, "operation": operation, "arguments": arguments}),
     )
 }
@@ -424,7 +434,7 @@ async fn operator_and_auditor_see_and_may_call_only_what_their_profiles_allow() 
     ok(&r[2]);
     let denied = err(&r[3]);
     assert!(
-        denied.contains("does not allow the AXL operation 'updatePhone'"),
+        denied.contains("does not allow the cucm AXL operation 'updatePhone'"),
         "{denied}"
     );
     assert!(err(&r[4]).starts_with("ProfilePermissionError"));
@@ -718,10 +728,7 @@ async fn phone_screenshots_by_device_name_and_address_png_and_converted_bmp() {
 }
 
 fn cupi(host: &str, operation: &str, arguments: Value) -> Value {
-    call(
-        "cuc_cupi_call",
-        json!({"host": host, "operation": operation, "arguments": arguments}),
-    )
+    axl_call("cuc_cupi_call", host, operation, arguments)
 }
 
 fn raw(host: &str, method: &str, path: &str) -> Value {
@@ -960,10 +967,7 @@ async fn unity_connection_cupi_typed_end_to_end_with_quirks_paging_and_rbac() {
 }
 
 fn imp_axl(host: &str, operation: &str, arguments: Value) -> Value {
-    call(
-        "imp_axl_call",
-        json!({"host": host, "operation": operation, "arguments": arguments}),
-    )
+    axl_call("imp_axl_call", host, operation, arguments)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1071,20 +1075,7 @@ async fn im_and_presence_axl_typed_end_to_end_with_paging_and_rbac() {
     );
 
     // The operator reads IM&P and runs SQL queries; its writes are refused before any request.
-    b.store_credentials_for("op");
-    {
-        let mut store = ai_bridge::credentials::CredentialStore::open(&b.running.state.config, "op").unwrap();
-        store
-            .put(
-                &h,
-                ai_bridge::credentials::Kind::Axl,
-                ai_bridge::credentials::Credential {
-                    username: b.sim.sim.config.username.clone(),
-                    password: password.clone(),
-                },
-            )
-            .unwrap();
-    }
+    b.store_at("op", &h, ai_bridge::credentials::Kind::Axl);
     let s = b
         .session(
             "op",

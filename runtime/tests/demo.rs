@@ -15,6 +15,7 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut endpoint, mut token, mut ca, mut installation, mut sim, mut ssh, mut phone) =
         (None, None, None, None, None, None, None);
+    let mut imp = None;
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(v) = line.strip_prefix("MCP endpoint: ") {
@@ -27,6 +28,8 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
             installation = Some(v.to_string());
         } else if let Some(v) = line.strip_prefix("Simulated CUCM: https://") {
             sim = v.split_whitespace().next().map(str::to_string);
+        } else if let Some(v) = line.strip_prefix("Simulated IM and Presence: ") {
+            imp = v.split_whitespace().next().map(str::to_string);
         } else if let Some(v) = line.strip_prefix("Simulated CLI (SSH): ") {
             let mut words = v.split_whitespace();
             let addr = words.next().map(str::to_string);
@@ -47,6 +50,7 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
     );
     let (ssh, fingerprint) = ssh.unwrap();
     let phone = phone.unwrap();
+    let imp = imp.unwrap();
     let base = endpoint.strip_suffix("/mcp").unwrap().to_string();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/mcp_client.py");
     let out = Command::new("python3")
@@ -81,6 +85,7 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
         {"tool": "cucm_os_trust_fingerprint", "args": {"host": ssh, "fingerprint": fingerprint, "action": "trust"}},
         {"tool": "cucm_os_run_command", "args": {"host": ssh, "command": "utils service list"}},
         {"tool": "phone_screenshot", "args": {"host": sim, "device": phone}},
+        {"tool": "imp_get_version", "args": {"host": imp}},
     ]);
     std::io::Write::write_all(&mut child_py.stdin.take().unwrap(), steps.to_string().as_bytes()).unwrap();
     let out = child_py.wait_with_output().unwrap();
@@ -102,6 +107,11 @@ fn the_demo_prints_what_a_client_needs_and_serves_it() {
         "{r}"
     );
     assert_eq!(r["results"][4]["images"][0]["mime"], "image/png", "{}", r["results"][4]);
+    assert_eq!(
+        r["results"][5]["structured"]["axl_schema"], "15.0",
+        "{}",
+        r["results"][5]
+    );
 
     assert!(Command::new("kill")
         .args(["-INT", &child.id().to_string()])
