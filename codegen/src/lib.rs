@@ -115,12 +115,13 @@ fn address_path(url: &str) -> Option<String> {
     (path.len() > 1).then(|| path.to_string())
 }
 
-/// Every `<product>/<version>/AXLAPI.wsdl` under `schemas`, oldest version first.
-fn load_axl_family(schemas: &Path, product: &str, loaded: &mut Loaded) -> Result<Vec<Service>, Error> {
+/// Every `<product>/<version>/AXLAPI.wsdl` under `schemas`, oldest version first, and the
+/// files read for them.
+fn load_axl_family(schemas: &Path, product: &str) -> Result<(Vec<Service>, Vec<PathBuf>), Error> {
     let root = schemas.join(product);
-    let mut services = Vec::new();
+    let (mut services, mut inputs) = (Vec::new(), Vec::new());
     if !root.is_dir() {
-        return Ok(services);
+        return Ok((services, inputs));
     }
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .map_err(|e| Error::Layout {
@@ -134,9 +135,9 @@ fn load_axl_family(schemas: &Path, product: &str, loaded: &mut Loaded) -> Result
     for d in dirs {
         let (s, files) = load_axl_toolkit(&d, product)?;
         services.push(s);
-        loaded.inputs.extend(files);
+        inputs.extend(files);
     }
-    Ok(services)
+    Ok((services, inputs))
 }
 
 /// The CUPI description file: `cupi/cupi.toml`.
@@ -150,9 +151,15 @@ pub fn load_cupi(path: &Path) -> Result<Service, Error> {
 /// Loads everything under a schemas directory: `axl/<version>/`, `imp/<version>/`,
 /// `ris/RISService70.wsdl`, `cupi/cupi.toml`.
 pub fn load_dir(schemas: &Path) -> Result<Loaded, Error> {
-    let mut loaded = Loaded::default();
-    loaded.axl = load_axl_family(schemas, "axl", &mut loaded)?;
-    loaded.imp = load_axl_family(schemas, "imp", &mut loaded)?;
+    let (axl, mut inputs) = load_axl_family(schemas, "axl")?;
+    let (imp, imp_inputs) = load_axl_family(schemas, "imp")?;
+    inputs.extend(imp_inputs);
+    let mut loaded = Loaded {
+        axl,
+        imp,
+        inputs,
+        ..Loaded::default()
+    };
     let ris = schemas.join("ris").join("RISService70.wsdl");
     if ris.is_file() {
         let (s, files) = load_service(
@@ -262,9 +269,9 @@ pub fn generate_with_fallback(
     }
     if loaded.imp.is_empty() {
         if let Some(f) = fallback {
-            let mut from_fallback = Loaded::default();
-            loaded.imp = load_axl_family(f, "imp", &mut from_fallback)?;
-            loaded.inputs.extend(from_fallback.inputs);
+            let (imp, inputs) = load_axl_family(f, "imp")?;
+            loaded.imp = imp;
+            loaded.inputs.extend(inputs);
         }
     }
     let files = render_all(&loaded, pretty)?;
