@@ -167,19 +167,8 @@ impl SoapClient {
             .send()
             .await
             .map_err(transport_error)?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok());
-        let body = response.text().await.map_err(|e| {
-            if e.is_timeout() {
-                Error::Timeout(e.to_string())
-            } else {
-                Error::Truncated
-            }
-        })?;
+        let (status, retry_after, body) = read_response(response, "retry-after").await?;
+        let retry_after = retry_after.and_then(|v| v.trim().parse().ok());
         interpret(op, status, retry_after, &body)
     }
 }
@@ -206,19 +195,7 @@ impl SoapClient {
                 .body(serde_json::to_vec(body).map_err(|e| Error::Config(e.to_string()))?);
         }
         let response = builder.send().await.map_err(transport_error)?;
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = response.text().await.map_err(|e| {
-            if e.is_timeout() {
-                Error::Timeout(e.to_string())
-            } else {
-                Error::Truncated
-            }
-        })?;
+        let (status, location, body) = read_response(response, "location").await?;
         crate::rest::read(op, status, location.as_deref(), &body)
     }
 }
@@ -283,6 +260,24 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         src = s.source();
     }
     msg
+}
+
+/// Status, one header the caller needs, and the whole body (a body cut short is an error).
+async fn read_response(response: reqwest::Response, header: &str) -> Result<(u16, Option<String>, String), Error> {
+    let status = response.status().as_u16();
+    let value = response
+        .headers()
+        .get(header)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = response.text().await.map_err(|e| {
+        if e.is_timeout() {
+            Error::Timeout(e.to_string())
+        } else {
+            Error::Truncated
+        }
+    })?;
+    Ok((status, value, body))
 }
 
 fn transport_error(e: reqwest::Error) -> Error {
