@@ -121,7 +121,7 @@ fn all_schemas_of_one_version_build_quickly() {
         .iter()
         .map(|o| uc_wire::json_schema::request_schema(o.request, o.doc).to_string().len())
         .sum();
-    // Printed for the README's performance section (measured in release: see benches).
+    // Printed for the README's performance section (a debug build, uncached: the worst case).
     eprintln!(
         "{} schemas for AXL {version}: {total} bytes in {:?}",
         ops.len(),
