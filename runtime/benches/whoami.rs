@@ -39,9 +39,18 @@ async fn main() {
         .local_addr()
         .unwrap()
         .port();
+    // The admin profile's common limit (60 a minute) would stop the bench after 60 calls:
+    // a custom profile lifts it, and leaves the gate itself in the measured path.
+    let mut profile: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../profiles/_default/admin.json")).unwrap(),
+    )
+    .unwrap();
+    profile["common"]["report"]["rate_limit"] = json!(100_000);
+    std::fs::create_dir_all(dir.path().join("profiles")).unwrap();
+    std::fs::write(dir.path().join("profiles/bench.json"), profile.to_string()).unwrap();
     std::fs::write(
         dir.path().join(".env"),
-        format!("MCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nAUTH_RSA_KEY_SIZE=2048\nAUTH_CLIENTS=bench:b:admin\nLOGGING_CONSOLE_ENABLED=0\nLOGGING_LEVEL=warning\n"),
+        format!("MCP_SERVER_HOST=127.0.0.1\nMCP_SERVER_PORT={port}\nAUTH_RSA_KEY_SIZE=2048\nAUTH_CLIENTS=bench:b:bench\nLOGGING_CONSOLE_ENABLED=0\nLOGGING_LEVEL=warning\n"),
     )
     .unwrap();
     let running = ai_bridge::serve::start(dir.path()).await.unwrap();

@@ -180,11 +180,13 @@ pub fn parse(name: &str, file: &str, text: &str) -> (Profile, Vec<ProfileProblem
                 .and_then(|r| r.get("rate_limit"))
                 .and_then(Value::as_u64)
             {
-                Some(n) if v.as_object().is_some_and(|o| o.len() == 1) => p.report_rate_limit = Some(n as u32),
+                Some(n) if n > 0 && n <= 100_000 && v.as_object().is_some_and(|o| o.len() == 1) => {
+                    p.report_rate_limit = Some(n as u32)
+                }
                 _ => problems.push(ProfileProblem {
                     file: file.into(),
                     path: here,
-                    reason: "expected {\"report\": {\"rate_limit\": N}}".into(),
+                    reason: "expected {\"report\": {\"rate_limit\": N}} with N from 1 to 100000".into(),
                 }),
             },
             prod if PRODUCTS.contains(&prod) => {
@@ -473,6 +475,14 @@ mod tests {
             .any(|t| t.contains("$.cucm.axl.allowed_prefixes[1]: expected a string")));
         assert!(text.iter().any(|t| t.contains("$.cucm.sshh: unknown section 'sshh'")));
         assert!(text.iter().any(|t| t.contains("$.colour: unknown key 'colour'")));
+        // A zero limit would silently deny everything: refused like the per-product ones.
+        let (_, problems) = parse("y", "profiles/y.json", r#"{"common": {"report": {"rate_limit": 0}}}"#);
+        assert!(
+            problems[0]
+                .to_string()
+                .contains("$.common: expected {\"report\": {\"rate_limit\": N}} with N from 1"),
+            "{problems:?}"
+        );
     }
 
     #[test]
