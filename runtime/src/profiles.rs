@@ -85,7 +85,7 @@ fn section(v: &Value, file: &str, path: &str, problems: &mut Vec<ProfileProblem>
         let here = format!("{path}.{k}");
         match k.as_str() {
             "rate_limit" => match v.as_u64() {
-                Some(n) if n > 0 && n <= 100_000 => s.rate_limit = Some(n as u32),
+                Some(n) if RATE_LIMITS.contains(&n) => s.rate_limit = Some(n as u32),
                 _ => problems.push(ProfileProblem {
                     file: file.into(),
                     path: here,
@@ -125,6 +125,9 @@ fn section(v: &Value, file: &str, path: &str, problems: &mut Vec<ProfileProblem>
     }
     s
 }
+
+/// Requests per minute a profile may set, for every category (0 would deny silently).
+const RATE_LIMITS: std::ops::RangeInclusive<u64> = 1..=100_000;
 
 /// Parses one profile; every problem is reported (strict callers refuse on any).
 pub fn parse(name: &str, file: &str, text: &str) -> (Profile, Vec<ProfileProblem>) {
@@ -180,7 +183,7 @@ pub fn parse(name: &str, file: &str, text: &str) -> (Profile, Vec<ProfileProblem
                 .and_then(|r| r.get("rate_limit"))
                 .and_then(Value::as_u64)
             {
-                Some(n) if n > 0 && n <= 100_000 && v.as_object().is_some_and(|o| o.len() == 1) => {
+                Some(n) if RATE_LIMITS.contains(&n) && v.as_object().is_some_and(|o| o.len() == 1) => {
                     p.report_rate_limit = Some(n as u32)
                 }
                 _ => problems.push(ProfileProblem {
